@@ -1,0 +1,9 @@
+/* hvm_op.c: placeholder until implemented; answers -ENOSYS. */
+#include "hypercalls.h"
+
+long do_hvm_op(struct hv_call *call, uint64_t args[5])
+{
+    (void)call;
+    (void)args;
+    return -XEN_ENOSYS;
+}

@@ -1,0 +1,9 @@
+/* vcpu_op.c: placeholder until implemented; answers -ENOSYS. */
+#include "hypercalls.h"
+
+long do_vcpu_op(struct hv_call *call, uint64_t args[5])
+{
+    (void)call;
+    (void)args;
+    return -XEN_ENOSYS;
+}

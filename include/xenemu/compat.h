@@ -1,0 +1,62 @@
+/*
+ * compat.h: the 32-bit (compat) layouts of hypercall arguments whose 64-bit
+ * form contains pointer-sized fields, which Xen's public headers declare only
+ * for the build's own word size.  A guest that calls from 32-bit mode (EFER.LMA
+ * or CS.L clear) passes these layouts and the EBX/ECX/EDX/ESI/EDI registers.
+ *
+ * Argument structures made only of fixed-size fields (all of
+ * event_channel.h, xen_hvm_param, vcpu_register_vcpu_info, sched_shutdown,
+ * xen_feature_info) are the same in both modes and are not repeated here.
+ * Guest handles are 32-bit guest addresses in this mode.
+ */
+#ifndef XENEMU_COMPAT_H
+#define XENEMU_COMPAT_H
+
+#include <stddef.h>
+
+#include "xenemu/xen_public.h"
+
+/* XENMEM_add_to_physmap: idx is xen_ulong_t, gpfn is xen_pfn_t. */
+struct compat_add_to_physmap {
+    domid_t domid;
+    uint16_t size;
+    uint32_t space;
+    uint32_t idx;
+    uint32_t gpfn;
+};
+_Static_assert(sizeof(struct compat_add_to_physmap) == 16, "layout");
+_Static_assert(offsetof(struct compat_add_to_physmap, space) == 4, "layout");
+_Static_assert(offsetof(struct compat_add_to_physmap, idx) == 8, "layout");
+_Static_assert(offsetof(struct compat_add_to_physmap, gpfn) == 12, "layout");
+
+/* XENMEM_memory_map: buffer is a guest handle. */
+struct compat_memory_map {
+    uint32_t nr_entries;
+    uint32_t buffer;
+};
+_Static_assert(sizeof(struct compat_memory_map) == 8, "layout");
+_Static_assert(offsetof(struct compat_memory_map, buffer) == 4, "layout");
+
+/* SCHEDOP_poll: ports is a guest handle; uint64_t is 4-aligned on i386. */
+struct compat_sched_poll {
+    uint32_t ports;
+    uint32_t nr_ports;
+    uint32_t timeout_lo;
+    uint32_t timeout_hi;
+};
+_Static_assert(sizeof(struct compat_sched_poll) == 16, "layout");
+_Static_assert(offsetof(struct compat_sched_poll, nr_ports) == 4, "layout");
+_Static_assert(offsetof(struct compat_sched_poll, timeout_lo) == 8, "layout");
+
+/* XENVER_platform_parameters: virt_start is xen_ulong_t. */
+struct compat_platform_parameters {
+    uint32_t virt_start;
+};
+_Static_assert(sizeof(struct compat_platform_parameters) == 4, "layout");
+
+/* The 64-bit layouts the decoders rely on, pinned the same way. */
+_Static_assert(sizeof(struct xen_add_to_physmap) == 24, "layout");
+_Static_assert(sizeof(struct xen_memory_map) == 16, "layout");
+_Static_assert(sizeof(struct sched_poll) == 24, "layout");
+
+#endif /* XENEMU_COMPAT_H */

@@ -1,0 +1,274 @@
+/*
+ * harness.c: the recording backend and the helpers of harness.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define MAX_REC_DOMAINS 64
+
+static struct rec_domain rec_domains[MAX_REC_DOMAINS];
+
+struct rec_vcpu *rec_vcpu(const struct vcpu *v)
+{
+    return v->backend_priv;
+}
+
+struct rec_domain *rec_domain(const struct domain *d)
+{
+    assert_true(d->domid < MAX_REC_DOMAINS);
+    return &rec_domains[d->domid];
+}
+
+static void rec_kick(struct vcpu *v)
+{
+    if (rec_vcpu(v))
+        __atomic_fetch_add(&rec_vcpu(v)->kicks, 1, __ATOMIC_RELAXED);
+}
+
+static void rec_wake(struct vcpu *v)
+{
+    if (rec_vcpu(v))
+        __atomic_fetch_add(&rec_vcpu(v)->wakes, 1, __ATOMIC_RELAXED);
+}
+
+/* Blocking returns at once: tests check what the core asked for. */
+static void rec_block(struct vcpu *v, uint64_t deadline_ns)
+{
+    __atomic_fetch_add(&rec_vcpu(v)->blocks, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&rec_vcpu(v)->block_deadline, deadline_ns,
+                     __ATOMIC_RELAXED);
+}
+
+static void rec_timer(struct vcpu *v, uint64_t deadline_ns)
+{
+    __atomic_store_n(&rec_vcpu(v)->timer_deadline, deadline_ns,
+                     __ATOMIC_RELAXED);
+}
+
+static void rec_shutdown(struct domain *d, unsigned int reason)
+{
+    rec_domain(d)->shutdowns++;
+    rec_domain(d)->shutdown_reason = reason;
+}
+
+static void rec_console(struct domain *d, const char *buf, size_t len)
+{
+    struct rec_domain *r = rec_domain(d);
+    size_t room = sizeof(r->console) - r->console_len;
+
+    if (len > room)
+        len = room;
+    memcpy(r->console + r->console_len, buf, len);
+    r->console_len += len;
+}
+
+static const struct hv_backend_ops rec_backend = {
+    .kick = rec_kick,
+    .wake = rec_wake,
+    .block = rec_block,
+    .timer_changed = rec_timer,
+    .shutdown = rec_shutdown,
+    .console_write = rec_console,
+};
+
+struct hv *harness_hv(void)
+{
+    struct hv *hv;
+
+    memset(rec_domains, 0, sizeof(rec_domains));
+    assert_int_equal(hv_create(&rec_backend, NULL, &hv), 0);
+    return hv;
+}
+
+struct domain *harness_domain(struct hv *hv,
+                              const struct harness_dom_opts *opts)
+{
+    struct domain_config cfg = {
+        .create.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | opts->flags,
+        .create.max_vcpus = opts->vcpus ? opts->vcpus : 1,
+        .create.max_evtchn_port =
+            opts->max_evtchn_port ? opts->max_evtchn_port : 1023,
+        .create.max_grant_frames = -1,
+        .create.max_maptrack_frames = -1,
+        .xen_version = opts->xen_version,
+    };
+    size_t ram = (size_t)HARNESS_RAM_PAGES * GUEST_PAGE_SIZE;
+    struct domain *d;
+    uint8_t *mem;
+
+    assert_int_equal(domain_create(hv, 0, &cfg, &d), 0);
+    mem = aligned_alloc(GUEST_PAGE_SIZE, ram);
+    assert_non_null(mem);
+    memset(mem, 0, ram);
+    domain_set_ram(d, mem, ram);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        d->vcpus[i]->backend_priv = calloc(1, sizeof(struct rec_vcpu));
+        assert_non_null(d->vcpus[i]->backend_priv);
+    }
+    assert_int_equal(domain_unpause(d), 0);
+    return d;
+}
+
+void harness_domain_free(struct domain *d)
+{
+    uint8_t *ram = d->ram;
+    struct vcpu **vcpus = d->vcpus;
+    unsigned int n = d->max_vcpus;
+    void *priv[DOMAIN_MAX_VCPUS];
+
+    for (unsigned int i = 0; i < n; i++)
+        priv[i] = vcpus[i]->backend_priv;
+    domain_destroy(d);
+    domain_put(d);
+    for (unsigned int i = 0; i < n; i++)
+        free(priv[i]);
+    free(ram);
+}
+
+unsigned int kicks(struct domain *d, unsigned int vcpu)
+{
+    return __atomic_load_n(&rec_vcpu(d->vcpus[vcpu])->kicks, __ATOMIC_RELAXED);
+}
+
+long harness_hypercall(struct domain *d, unsigned int vcpu, unsigned int nr,
+                       uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    uint64_t args[5] = {a0, a1, a2, 0, 0};
+    struct hv_call call;
+
+    hv_call_init(&call, d->vcpus[vcpu], false, false, 0);
+    return hypercall_dispatch(&call, nr, args);
+}
+
+long harness_op(struct domain *d, unsigned int vcpu, unsigned int nr,
+                unsigned int cmd, void *arg, size_t size)
+{
+    long rc;
+
+    assert_true(size <= GUEST_PAGE_SIZE);
+    assert_int_equal(gpa_write(d, HARNESS_ARG_GPA, arg, size), 0);
+    rc = harness_hypercall(d, vcpu, nr, cmd, HARNESS_ARG_GPA, 0);
+    assert_int_equal(gpa_read(d, arg, HARNESS_ARG_GPA, size), 0);
+    return rc;
+}
+
+long evtchn_op(struct domain *d, unsigned int cmd, void *arg, size_t size)
+{
+    return harness_op(d, 0, __HYPERVISOR_event_channel_op, cmd, arg, size);
+}
+
+evtchn_port_t must_alloc_unbound(struct domain *d, domid_t remote)
+{
+    struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = remote};
+
+    assert_int_equal(evtchn_op(d, EVTCHNOP_alloc_unbound, &op, sizeof(op)), 0);
+    return op.port;
+}
+
+evtchn_port_t must_bind_ipi(struct domain *d, uint32_t vcpu)
+{
+    struct evtchn_bind_ipi op = {.vcpu = vcpu};
+
+    assert_int_equal(evtchn_op(d, EVTCHNOP_bind_ipi, &op, sizeof(op)), 0);
+    return op.port;
+}
+
+evtchn_port_t must_bind_interdomain(struct domain *d, domid_t remote,
+                                    evtchn_port_t rport)
+{
+    struct evtchn_bind_interdomain op = {.remote_dom = remote,
+                                         .remote_port = rport};
+
+    assert_int_equal(evtchn_op(d, EVTCHNOP_bind_interdomain, &op, sizeof(op)),
+                     0);
+    return op.local_port;
+}
+
+long do_send(struct domain *d, evtchn_port_t port)
+{
+    struct evtchn_send op = {.port = port};
+
+    return evtchn_op(d, EVTCHNOP_send, &op, sizeof(op));
+}
+
+long do_close(struct domain *d, evtchn_port_t port)
+{
+    struct evtchn_close op = {.port = port};
+
+    return evtchn_op(d, EVTCHNOP_close, &op, sizeof(op));
+}
+
+long do_unmask(struct domain *d, evtchn_port_t port)
+{
+    struct evtchn_unmask op = {.port = port};
+
+    return evtchn_op(d, EVTCHNOP_unmask, &op, sizeof(op));
+}
+
+void *guest_page(struct domain *d, uint64_t gfn)
+{
+    void *p = gfn_to_host(d, gfn);
+
+    assert_non_null(p);
+    return p;
+}
+
+struct shared_info *shinfo(struct domain *d)
+{
+    return d->shared_info;
+}
+
+void mask_2l(struct domain *d, evtchn_port_t port, bool masked)
+{
+    xen_ulong_t bit = (xen_ulong_t)1 << (port % 64);
+
+    if (masked)
+        __atomic_fetch_or(&shinfo(d)->evtchn_mask[port / 64], bit,
+                          __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&shinfo(d)->evtchn_mask[port / 64], ~bit,
+                           __ATOMIC_SEQ_CST);
+}
+
+bool pending_2l(struct domain *d, evtchn_port_t port)
+{
+    return __atomic_load_n(&shinfo(d)->evtchn_pending[port / 64],
+                           __ATOMIC_SEQ_CST) &
+           ((xen_ulong_t)1 << (port % 64));
+}
+
+uint64_t harness_fifo_init(struct domain *d, unsigned int pages)
+{
+    uint64_t first = HARNESS_FREE_GFN + d->max_vcpus;
+
+    for (unsigned int v = 0; v < d->max_vcpus; v++) {
+        struct evtchn_init_control op = {
+            .control_gfn = HARNESS_FREE_GFN + v, .offset = 0, .vcpu = v};
+
+        assert_int_equal(
+            evtchn_op(d, EVTCHNOP_init_control, &op, sizeof(op)), 0);
+        assert_int_equal(op.link_bits, EVTCHN_FIFO_LINK_BITS);
+    }
+    for (unsigned int p = 0; p < pages; p++) {
+        struct evtchn_expand_array op = {.array_gfn = first + p};
+
+        assert_int_equal(
+            evtchn_op(d, EVTCHNOP_expand_array, &op, sizeof(op)), 0);
+    }
+    return first;
+}
+
+event_word_t *fifo_word(struct domain *d, uint64_t first_array_gfn,
+                        evtchn_port_t port)
+{
+    event_word_t *page = guest_page(d, first_array_gfn + port / 1024);
+
+    return page + port % 1024;
+}
+
+struct evtchn_fifo_control_block *fifo_cb(struct domain *d, unsigned int vcpu)
+{
+    return guest_page(d, HARNESS_FREE_GFN + vcpu);
+}
