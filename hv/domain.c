@@ -13,8 +13,8 @@
 #define KNOWN_CDF_FLAGS                                                        \
     (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_s3_integrity |   \
      XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain |                       \
-     XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_nested_virt |                       \
-     XEN_DOMCTL_CDF_vpmu | XEN_DOMCTL_CDF_disable_fifo)
+     XEN_DOMCTL_CDF_iommu | XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu | \
+     XEN_DOMCTL_CDF_disable_fifo)
 
 /* Oldest and newest Xen versions a domain may emulate. */
 #define MIN_XEN_VERSION XENEMU_VERSION(3, 0)
@@ -50,9 +50,8 @@ static int check_config(const struct domain_config *cfg)
         return -XEN_EINVAL;
     if (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED)
         return -XEN_EINVAL;
-    if (cfg->xen_version &&
-        (cfg->xen_version < MIN_XEN_VERSION ||
-         cfg->xen_version > MAX_XEN_VERSION))
+    if (cfg->xen_version && (cfg->xen_version < MIN_XEN_VERSION ||
+                             cfg->xen_version > MAX_XEN_VERSION))
         return -XEN_EINVAL;
     return 0;
 }
@@ -122,7 +121,8 @@ static int alloc_memory_state(struct domain *d, int max_grant_frames)
     return 0;
 }
 
-static struct domain *domain_alloc(struct hv *hv, const struct domain_config *cfg)
+static struct domain *domain_alloc(struct hv *hv,
+                                   const struct domain_config *cfg)
 {
     const struct xen_domctl_createdomain *c = &cfg->create;
     struct domain *d = hv_zalloc(sizeof(*d));
@@ -131,9 +131,9 @@ static struct domain *domain_alloc(struct hv *hv, const struct domain_config *cf
         return NULL;
     d->hv = hv;
     d->cdf_flags = c->flags;
-    d->xen_version = cfg->xen_version ? cfg->xen_version
-                                      : XENEMU_DEFAULT_VERSION;
-    d->refcnt = 1; /* the domain table's */
+    d->xen_version =
+        cfg->xen_version ? cfg->xen_version : XENEMU_DEFAULT_VERSION;
+    d->refcnt = 1;      /* the domain table's */
     d->pause_count = 1; /* created paused, as Xen does */
     pthread_mutex_init(&d->event_lock, NULL);
     pthread_rwlock_init(&d->abi_lock, NULL);

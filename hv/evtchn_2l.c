@@ -35,7 +35,7 @@ static const struct evtchn_2l_layout layout_32 = {
 static const struct evtchn_2l_layout *layout(const struct domain *d)
 {
     return __atomic_load_n(&d->shinfo_compat, __ATOMIC_RELAXED) ? &layout_32
-                                                                 : &layout_64;
+                                                                : &layout_64;
 }
 
 /*
@@ -122,8 +122,8 @@ static void evtchn_2l_unmask(struct domain *d, struct evtchn *chn)
 
     if (port >= evtchn_2l_max_ports(d) || !v)
         return;
-    if (shinfo_bit(d, l->mask, port, -1) && shinfo_bit(d, l->pending, port, 0) &&
-        !selector_test_and_set(v, port))
+    if (shinfo_bit(d, l->mask, port, -1) &&
+        shinfo_bit(d, l->pending, port, 0) && !selector_test_and_set(v, port))
         vcpu_mark_events_pending(v);
 }
 

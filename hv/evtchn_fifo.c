@@ -63,8 +63,8 @@ static uint32_t lastq_make(unsigned int vcpu, unsigned int prio)
 static bool set_link(event_word_t *tail, evtchn_port_t port)
 {
     event_word_t w = __atomic_load_n(tail, __ATOMIC_SEQ_CST);
-    const event_word_t keep = ~(WORD_BIT(EVTCHN_FIFO_BUSY) |
-                                EVTCHN_FIFO_LINK_MASK);
+    const event_word_t keep =
+        ~(WORD_BIT(EVTCHN_FIFO_BUSY) | EVTCHN_FIFO_LINK_MASK);
 
     for (int try = 0; try <= LINK_TRIES; try++) {
         if (!(w & WORD_BIT(EVTCHN_FIFO_LINKED)))

@@ -72,8 +72,7 @@ int copy_to_guest(struct hv_call *call, uint64_t addr, const void *src,
     return rc;
 }
 
-static int phys_read(struct hv_call *call, void *dst, uint64_t addr,
-                     size_t len)
+static int phys_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
 {
     return gpa_read(call->v->domain, dst, addr, len);
 }

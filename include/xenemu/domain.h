@@ -99,8 +99,8 @@ struct domain {
     uint32_t xen_version; /* emulated Xen version, XENEMU_VERSION() */
     bool is_privileged;   /* dom0: may act on other domains */
 
-    unsigned int refcnt; /* atomic; see domain_get()/domain_put() */
-    bool is_dying;       /* atomic; set once by domain_destroy() */
+    unsigned int refcnt;      /* atomic; see domain_get()/domain_put() */
+    bool is_dying;            /* atomic; set once by domain_destroy() */
     unsigned int pause_count; /* under event_lock */
     bool is_shutdown;         /* atomic */
     unsigned int shutdown_reason;
@@ -121,8 +121,8 @@ struct domain {
      */
     void *shared_info; /* page-aligned, 4 KiB, zeroed at creation */
     struct guest_overlay *overlays;
-    unsigned int nr_overlays;   /* slots */
-    unsigned int overlays_used; /* atomic: no slot at or above is mapped */
+    unsigned int nr_overlays;     /* slots */
+    unsigned int overlays_used;   /* atomic: no slot at or above is mapped */
     pthread_mutex_t physmap_lock; /* serialises add_to_physmap */
     bool shinfo_compat;           /* 32-bit shared_info layout (atomic) */
 

@@ -18,7 +18,6 @@
 typedef uint64_t gpa_t; /* guest-physical address */
 typedef uint64_t gva_t; /* guest-virtual (linear) address */
 
-
 /*
  * Host address of guest frame (gfn) of (d), or NULL when the frame is not
  * guest RAM (nor the overlaid shared_info frame).  The page stays mapped

@@ -43,11 +43,11 @@ struct hv_call {
     struct vcpu *v; /* the calling vCPU; v->domain is the caller */
     bool compat;    /* 32-bit mode: compat registers and layouts */
     const struct hv_memspace_ops *mem;
-    uint64_t cr3;   /* page-table root for hv_memspace_paged */
-    void *mem_ctx;  /* for other memspaces (dom0 clients) */
+    uint64_t cr3;  /* page-table root for hv_memspace_paged */
+    void *mem_ctx; /* for other memspaces (dom0 clients) */
 
     /* Filled in by the call. */
-    bool side_effects;  /* the call has changed hypervisor or guest state */
+    bool side_effects; /* the call has changed hypervisor or guest state */
     enum hv_fault fault;
     unsigned int continuations; /* times the call was preempted */
 };
@@ -72,8 +72,7 @@ long hypercall_dispatch(struct hv_call *call, unsigned int nr,
  * in call->fault whether side effects had already happened (see
  * hv_call_side_effects()).
  */
-int copy_from_guest(struct hv_call *call, void *dst, uint64_t addr,
-                    size_t len);
+int copy_from_guest(struct hv_call *call, void *dst, uint64_t addr, size_t len);
 int copy_to_guest(struct hv_call *call, uint64_t addr, const void *src,
                   size_t len);
 

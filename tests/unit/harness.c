@@ -247,15 +247,15 @@ uint64_t harness_fifo_init(struct domain *d, unsigned int pages)
         struct evtchn_init_control op = {
             .control_gfn = HARNESS_FREE_GFN + v, .offset = 0, .vcpu = v};
 
-        assert_int_equal(
-            evtchn_op(d, EVTCHNOP_init_control, &op, sizeof(op)), 0);
+        assert_int_equal(evtchn_op(d, EVTCHNOP_init_control, &op, sizeof(op)),
+                         0);
         assert_int_equal(op.link_bits, EVTCHN_FIFO_LINK_BITS);
     }
     for (unsigned int p = 0; p < pages; p++) {
         struct evtchn_expand_array op = {.array_gfn = first + p};
 
-        assert_int_equal(
-            evtchn_op(d, EVTCHNOP_expand_array, &op, sizeof(op)), 0);
+        assert_int_equal(evtchn_op(d, EVTCHNOP_expand_array, &op, sizeof(op)),
+                         0);
     }
     return first;
 }

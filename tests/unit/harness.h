@@ -45,10 +45,10 @@ struct hv *harness_hv(void);
 
 /* Options for harness_domain(); zero means the default in brackets. */
 struct harness_dom_opts {
-    unsigned int vcpus;        /* [1] */
-    uint32_t max_evtchn_port;  /* [1023, as xl] */
-    uint32_t flags;            /* XEN_DOMCTL_CDF_hvm is always added */
-    uint32_t xen_version;      /* [4.17] */
+    unsigned int vcpus;       /* [1] */
+    uint32_t max_evtchn_port; /* [1023, as xl] */
+    uint32_t flags;           /* XEN_DOMCTL_CDF_hvm is always added */
+    uint32_t xen_version;     /* [4.17] */
 };
 
 /* A running (unpaused) HVM domain with RAM; fails the test on error. */
@@ -104,7 +104,6 @@ uint64_t harness_fifo_init(struct domain *d, unsigned int pages);
 /* FIFO event word of (port) (NULL if its page was not given). */
 event_word_t *fifo_word(struct domain *d, uint64_t first_array_gfn,
                         evtchn_port_t port);
-struct evtchn_fifo_control_block *fifo_cb(struct domain *d,
-                                          unsigned int vcpu);
+struct evtchn_fifo_control_block *fifo_cb(struct domain *d, unsigned int vcpu);
 
 #endif /* XENEMU_TEST_HARNESS_H */

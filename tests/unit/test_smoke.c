@@ -5,7 +5,8 @@ static void test_ipi_sets_pending_and_kicks(void **state)
 {
     (void)state;
     struct hv *hv = harness_hv();
-    struct domain *d = harness_domain(hv, &(struct harness_dom_opts){.vcpus = 2});
+    struct domain *d =
+        harness_domain(hv, &(struct harness_dom_opts){.vcpus = 2});
     evtchn_port_t port = must_bind_ipi(d, 1);
 
     assert_int_equal(port, 1);
