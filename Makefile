@@ -22,7 +22,10 @@ HV_SRCS   := $(wildcard hv/*.c)
 HV_OBJS   := $(HV_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libxenemu.a
 
-TEST_SRCS := $(wildcard tests/unit/test_*.c)
+# T=test_a,test_b builds and runs only those unit tests.
+comma     := ,
+TEST_SRCS := $(if $(T),$(patsubst %,tests/unit/%.c,$(subst $(comma), ,$(T))),\
+                 $(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/unit/harness.o
 
