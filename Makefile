@@ -34,7 +34,7 @@ BENCH     := $(BUILD)/bench/bench_evtchn
 
 .SECONDARY:
 
-.PHONY: all check check-plain check-asan check-tsan test-run bench fuzz \
+.PHONY: all demo check check-plain check-asan check-tsan test-run bench fuzz \
         install clean format format-check
 
 all: $(LIB) $(TOOLS) $(TESTS)
@@ -50,7 +50,7 @@ $(LIB): $(HV_OBJS)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
-$(BUILD)/xenemu: $(BUILD)/tools/xenemu.o $(LIB)
+$(BUILD)/xenemu: $(BUILD)/tools/xenemu.o $(BUILD)/tools/demo.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
@@ -59,6 +59,12 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Run every unit test of this build; stop at the first failure.
 test-run: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+# The main job until guests run: the core's self-demonstration.
+demo:
+	./scripts/deps.sh
+	$(MAKE) BUILD=build/plain CC=gcc build/plain/xenemu
+	build/plain/xenemu demo
 
 check: check-plain check-asan check-tsan
 	@echo "check: all unit tests passed (plain, ASan+UBSan, TSan)"
