@@ -85,7 +85,8 @@ static void switch_to_fifo(struct domain *d)
 
         if (!chn)
             break;
-        chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+        __atomic_store_n(&chn->priority, EVTCHN_FIFO_PRIORITY_DEFAULT,
+                         __ATOMIC_RELAXED);
         if (evtchn_usable(chn) && evtchn_2l_port_pending(d, port))
             __atomic_store_n(&chn->fifo_pending, true, __ATOMIC_RELAXED);
     }

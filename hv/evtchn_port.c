@@ -119,9 +119,11 @@ int evtchn_get_free_port(struct domain *d, evtchn_port_t *out)
 struct evtchn *evtchn_claim_port(struct domain *d, evtchn_port_t port,
                                  enum evtchn_state state, uint32_t notify_vcpu)
 {
-    struct evtchn *chn = evtchn_from_port(d, port);
+    struct evtchn *chn = evtchn_slot(d, port);
 
-    chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+    /* Read without our lock by other domains raising the event. */
+    __atomic_store_n(&chn->priority, EVTCHN_FIFO_PRIORITY_DEFAULT,
+                     __ATOMIC_RELAXED);
     __atomic_store_n(&chn->notify_vcpu, notify_vcpu, __ATOMIC_RELAXED);
     chn->state = state;
     d->active_evtchns++;
@@ -146,7 +148,9 @@ void evtchn_free_channel(struct domain *d, struct evtchn *chn)
     __atomic_store_n(&chn->fifo_pending, false, __ATOMIC_RELAXED);
     chn->state = ECS_FREE;
     __atomic_store_n(&chn->notify_vcpu, 0, __ATOMIC_RELAXED);
-    chn->priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+    /* Read without our lock by other domains raising the event. */
+    __atomic_store_n(&chn->priority, EVTCHN_FIFO_PRIORITY_DEFAULT,
+                     __ATOMIC_RELAXED);
     d->active_evtchns--;
     if (chn->port < d->first_free_port)
         d->first_free_port = chn->port;

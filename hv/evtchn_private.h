@@ -75,6 +75,14 @@ static inline void evtchn_set_ops(struct domain *d,
     __atomic_store_n(&d->evtchn_ops, ops, __ATOMIC_RELEASE);
 }
 
+/* The channel of a port already known to be below valid_evtchns. */
+static inline struct evtchn *evtchn_slot(const struct domain *d,
+                                         evtchn_port_t port)
+{
+    return &d->evtchn_groups[port / EVTCHNS_PER_GROUP]
+                            [port % EVTCHNS_PER_GROUP];
+}
+
 /*
  * The one check of a guest-supplied port: the channel for (port), or NULL
  * if the port was never allocated.  valid_evtchns only grows, and its
@@ -86,8 +94,7 @@ static inline struct evtchn *evtchn_from_port(const struct domain *d,
 {
     if (port >= __atomic_load_n(&d->valid_evtchns, __ATOMIC_ACQUIRE))
         return NULL;
-    return &d->evtchn_groups[port / EVTCHNS_PER_GROUP]
-                            [port % EVTCHNS_PER_GROUP];
+    return evtchn_slot(d, port);
 }
 
 /* Bound to a guest-visible purpose (not free, not the reserved port 0). */
