@@ -131,6 +131,9 @@ static struct domain *domain_alloc(struct hv *hv,
         return NULL;
     d->hv = hv;
     d->cdf_flags = c->flags;
+    memcpy(d->handle, c->handle, sizeof(d->handle));
+    /* Xen's default for a triple fault: reboot. */
+    d->hvm_params[HVM_PARAM_TRIPLE_FAULT_REASON] = SHUTDOWN_reboot;
     d->xen_version =
         cfg->xen_version ? cfg->xen_version : XENEMU_DEFAULT_VERSION;
     d->refcnt = 1;      /* the domain table's */

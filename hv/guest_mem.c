@@ -26,7 +26,12 @@ static void *overlay_at(struct domain *d, uint64_t gfn)
 
 void *gfn_to_host(struct domain *d, uint64_t gfn)
 {
-    void *page = overlay_at(d, gfn);
+    void *page;
+
+    /* Unmapped overlay slots hold GFN_INVALID: never a match. */
+    if (gfn == GFN_INVALID)
+        return NULL;
+    page = overlay_at(d, gfn);
 
     if (page)
         return page;

@@ -1,16 +1,295 @@
-/* sched.c: placeholder until implemented; answers -ENOSYS. */
-#include "hypercalls.h"
+/*
+ * sched.c: __HYPERVISOR_sched_op and __HYPERVISOR_set_timer_op, as Xen's
+ * do_sched_op() and do_set_timer_op(): yielding, blocking and polling
+ * (the waiting itself is the backend's block()), domain shutdown, and the
+ * per-vCPU one-shot timer.
+ */
+#include <stddef.h>
+#include <string.h>
 
-long do_sched_op(struct hv_call *call, uint64_t args[5])
+#include "hypercalls.h"
+#include "xenemu/compat.h"
+#include "xenemu/evtchn.h"
+#include "xenemu/sched.h"
+
+/* SCHEDOP_poll's limit on ports (Xen: "fairly arbitrary"). */
+#define POLL_MAX_PORTS 128u
+
+/*
+ * set_timer_op: a deadline at least 2^50 ns (about 13 days) ahead, or
+ * negative as a signed value, is taken for a guest's wrapped jiffies
+ * arithmetic and replaced by "100 ms from now", as Xen does.
+ */
+#define TIMER_FAR_NS      (1ull << 50)
+#define TIMER_FALLBACK_NS 100000000ull
+
+static const struct hv_backend_ops *backend_of(const struct domain *d)
 {
-    (void)call;
-    (void)args;
-    return -XEN_ENOSYS;
+    return d->hv->backend;
+}
+
+/*
+ * Does (v) have an upcall pending?  evtchn_upcall_pending is byte 0 of
+ * vcpu_info in both layouts; it pairs with the seq_cst fetch_or in
+ * vcpu_mark_events_pending(), which runs before the kick.
+ */
+static bool upcall_pending(const struct vcpu *v)
+{
+    const uint8_t *pending = vcpu_info_of(v);
+
+    return __atomic_load_n(pending, __ATOMIC_SEQ_CST) & 1;
+}
+
+/* ---- one-shot timer ---- */
+
+void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
+{
+    const struct hv_backend_ops *be = backend_of(v->domain);
+    bool expired = deadline_ns && deadline_ns <= hv_now_ns(v->domain->hv);
+    uint64_t armed = expired ? 0 : deadline_ns;
+
+    /* Pairs with the acquire load / CAS in vcpu_timer_fire() and the load
+     * in sched_block(). */
+    __atomic_store_n(&v->timer_deadline, armed, __ATOMIC_RELEASE);
+    if (be && be->timer_changed)
+        be->timer_changed(v, armed);
+    /* Xen's set_timer() with a past expiry runs the handler at once. */
+    if (expired)
+        evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+}
+
+void vcpu_timer_fire(struct vcpu *v)
+{
+    /* Pairs with the release store in vcpu_timer_set(). */
+    uint64_t deadline = __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE);
+
+    /* Stopped, or moved later since the backend armed its timer. */
+    if (!deadline || deadline > hv_now_ns(v->domain->hv))
+        return;
+    /* One VIRQ per deadline: a concurrent fire or re-arm wins the CAS. */
+    if (!__atomic_compare_exchange_n(&v->timer_deadline, &deadline, 0, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    evtchn_send_vcpu_virq(v, VIRQ_TIMER);
 }
 
 long do_set_timer_op(struct hv_call *call, uint64_t args[5])
 {
-    (void)call;
-    (void)args;
-    return -XEN_ENOSYS;
+    struct vcpu *v = call->v;
+    /* Compat passes the 64-bit timeout in two registers, low half first. */
+    uint64_t timeout =
+        call->compat ? (args[0] & UINT32_MAX) | (args[1] << 32) : args[0];
+    uint64_t now = hv_now_ns(v->domain->hv);
+
+    if (timeout && ((int64_t)timeout < 0 ||
+                    (timeout > now && timeout - now >= TIMER_FAR_NS)))
+        timeout = now + TIMER_FALLBACK_NS;
+    vcpu_timer_set(v, timeout);
+    hv_call_side_effects(call);
+    return 0;
+}
+
+/* ---- shutdown ---- */
+
+void sched_record_shutdown_code(struct domain *d, unsigned int reason)
+{
+    unsigned int none = 0;
+
+    /* The first code wins (Xen's SHUTDOWN_CODE_INVALID check); pairs with
+     * the acquire load in sched_domain_shutdown(). */
+    __atomic_compare_exchange_n(&d->shutdown_code, &none,
+                                DOMAIN_SHUTDOWN_CODE_SET | (reason & 0xffu),
+                                false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+void sched_domain_shutdown(struct domain *d, unsigned int reason)
+{
+    const struct hv_backend_ops *be = backend_of(d);
+    unsigned int code;
+
+    sched_record_shutdown_code(d, reason);
+    /* Pairs with the CAS in sched_record_shutdown_code(). */
+    code = __atomic_load_n(&d->shutdown_code, __ATOMIC_ACQUIRE) & 0xffu;
+    if (__atomic_load_n(&d->is_shutdown, __ATOMIC_ACQUIRE))
+        return;
+    /* Racing first shutdowns all store the same (first) code; the store
+     * is published by the exchange below, which picks the one caller that
+     * tells the backend. */
+    __atomic_store_n(&d->shutdown_reason, code, __ATOMIC_RELAXED);
+    if (__atomic_exchange_n(&d->is_shutdown, true, __ATOMIC_ACQ_REL))
+        return;
+    if (be && be->shutdown)
+        be->shutdown(d, code);
+}
+
+static long sched_shutdown(struct hv_call *call, uint64_t arg, bool code_only)
+{
+    struct domain *d = call->v->domain;
+    struct sched_shutdown op;
+
+    if (copy_from_guest(call, &op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    /* The reason is not validated: Xen records any value (as u8). */
+    if (code_only)
+        sched_record_shutdown_code(d, op.reason);
+    else
+        sched_domain_shutdown(d, op.reason);
+    hv_call_side_effects(call);
+    return 0;
+}
+
+static long sched_remote_shutdown(struct hv_call *call, uint64_t arg)
+{
+    struct domain *caller = call->v->domain, *d;
+    struct sched_remote_shutdown op;
+    long rc = 0;
+
+    if (copy_from_guest(call, &op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    /* A real id only: Xen looks it up with rcu_lock_domain_by_id(). */
+    d = domain_get(caller->hv, op.domain_id);
+    if (!d)
+        return -XEN_ESRCH;
+    /* XSM_DM_PRIV: only the control domain (no device-model targets). */
+    if (!caller->is_privileged) {
+        rc = -XEN_EPERM;
+    } else {
+        sched_domain_shutdown(d, op.reason);
+        hv_call_side_effects(call);
+    }
+    domain_put(d);
+    return rc;
+}
+
+/* ---- block and poll ---- */
+
+static long sched_block(struct hv_call *call)
+{
+    struct vcpu *v = call->v;
+    const struct hv_backend_ops *be = backend_of(v->domain);
+    uint8_t *mask = (uint8_t *)vcpu_info_of(v) +
+                    offsetof(struct vcpu_info, evtchn_upcall_mask);
+
+    /* Xen enables event delivery before blocking (the mask byte is at the
+     * same offset in both layouts; HVM guests ignore it). */
+    __atomic_store_n(mask, 0, __ATOMIC_SEQ_CST);
+    hv_call_side_effects(call);
+    if (upcall_pending(v))
+        return 0;
+    /* Pairs with the release store in vcpu_timer_set(). */
+    if (be && be->block)
+        be->block(v, __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE));
+    return 0;
+}
+
+struct poll_args {
+    uint64_t ports; /* guest address of the evtchn_port_t array */
+    uint32_t nr_ports;
+    uint64_t timeout; /* absolute system time, 0 = none */
+};
+
+/* A 64-bit guest handle holds the guest address of the array. */
+static uint64_t handle_addr(const void *handle)
+{
+    uint64_t addr;
+
+    memcpy(&addr, handle, sizeof(addr));
+    return addr;
+}
+
+static int poll_args_read(struct hv_call *call, uint64_t arg,
+                          struct poll_args *p)
+{
+    if (call->compat) {
+        struct compat_sched_poll c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        p->ports = c.ports;
+        p->nr_ports = c.nr_ports;
+        p->timeout = c.timeout_lo | (uint64_t)c.timeout_hi << 32;
+    } else {
+        struct sched_poll n;
+
+        _Static_assert(sizeof(n.ports) == sizeof(uint64_t), "handle size");
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        p->ports = handle_addr(&n.ports);
+        p->nr_ports = n.nr_ports;
+        p->timeout = n.timeout;
+    }
+    return 0;
+}
+
+/* 1 if the poll is over (an upcall or a polled port pending), 0 if it
+ * must wait, -EINVAL for a port that is not a usable channel. */
+static int poll_ready(struct vcpu *v, const evtchn_port_t *ports,
+                      uint32_t nr_ports)
+{
+    if (upcall_pending(v))
+        return 1;
+    for (uint32_t i = 0; i < nr_ports; i++) {
+        int rc = evtchn_poll_check(v->domain, ports[i]);
+
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static long sched_poll(struct hv_call *call, uint64_t arg)
+{
+    struct vcpu *v = call->v;
+    struct domain *d = v->domain;
+    const struct hv_backend_ops *be = backend_of(d);
+    evtchn_port_t ports[POLL_MAX_PORTS];
+    struct poll_args p;
+    uint32_t polling;
+    int rc = poll_args_read(call, arg, &p);
+
+    if (rc)
+        return rc;
+    if (p.nr_ports > POLL_MAX_PORTS)
+        return -XEN_EINVAL;
+    if (copy_from_guest(call, ports, p.ports, p.nr_ports * sizeof(ports[0])))
+        return -XEN_EFAULT;
+    /* Only a single-port poll is woken by that port alone (as Xen). */
+    polling = p.nr_ports == 1 ? ports[0] : VCPU_POLL_MANY;
+    /*
+     * Publish, then test the ports.  Pairs with evtchn_check_pollers(),
+     * which sets a pending bit and then reads nr_pollers and poll_port
+     * (all seq_cst): either we see the bit or it sees us and wakes us.
+     */
+    __atomic_store_n(&v->poll_port, polling, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
+    rc = poll_ready(v, ports, p.nr_ports);
+    /* A raiser that already claimed us (poll_port cleared) has woken us. */
+    if (rc == 0 && be && be->block &&
+        __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) == polling)
+        be->block(v, p.timeout);
+    __atomic_store_n(&v->poll_port, VCPU_POLL_NONE, __ATOMIC_SEQ_CST);
+    __atomic_fetch_sub(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
+    return rc < 0 ? rc : 0;
+}
+
+long do_sched_op(struct hv_call *call, uint64_t args[5])
+{
+    uint32_t cmd = (uint32_t)args[0];
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        return 0; /* the backend's scheduler decides; nothing to do */
+    case SCHEDOP_block:
+        return sched_block(call);
+    case SCHEDOP_shutdown:
+        return sched_shutdown(call, args[1], false);
+    case SCHEDOP_poll:
+        return sched_poll(call, args[1]);
+    case SCHEDOP_remote_shutdown:
+        return sched_remote_shutdown(call, args[1]);
+    case SCHEDOP_shutdown_code:
+        return sched_shutdown(call, args[1], true);
+    default: /* SCHEDOP_watchdog, SCHEDOP_pin_override: not provided */
+        return -XEN_ENOSYS;
+    }
 }

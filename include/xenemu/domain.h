@@ -83,6 +83,10 @@ struct vcpu {
     uint64_t timer_deadline; /* set_timer_op deadline, 0 = stopped (atomic) */
     bool is_up;              /* VCPUOP_is_up (atomic) */
 
+    /* HVMOP_set_evtchn_upcall_vector's vector, 0 = none: the domain-wide
+     * HVM_PARAM_CALLBACK_IRQ applies (atomic; see hvm_callback_vector()). */
+    uint8_t upcall_vector;
+
     void *backend_priv;
 };
 
@@ -104,6 +108,14 @@ struct domain {
     unsigned int pause_count; /* under event_lock */
     bool is_shutdown;         /* atomic */
     unsigned int shutdown_reason;
+    /* Xen's shutdown_code: 0 until SCHEDOP_shutdown_code or the first
+     * shutdown records one, then DOMAIN_SHUTDOWN_CODE_SET | reason
+     * (atomic, set once; see sched_domain_shutdown() in hv/sched.c). */
+    unsigned int shutdown_code;
+
+    /* The toolstack's handle (UUID) from createdomain, for
+     * XENVER_guest_handle; copied from cfg->create.handle at creation. */
+    xen_domain_handle_t handle;
 
     unsigned int max_vcpus;
     struct vcpu **vcpus; /* max_vcpus entries, all allocated */
@@ -126,7 +138,9 @@ struct domain {
     pthread_mutex_t physmap_lock; /* serialises add_to_physmap */
     bool shinfo_compat;           /* 32-bit shared_info layout (atomic) */
 
-    uint64_t hvm_params[HVM_NR_PARAMS]; /* under event_lock */
+    /* HVMOP_{set,get}_param values: written under event_lock with atomic
+     * stores, so hvm_callback_vector() may read them without the lock. */
+    uint64_t hvm_params[HVM_NR_PARAMS];
 
     /*
      * Event channels.  event_lock serialises every change of port state and

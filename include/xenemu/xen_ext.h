@@ -45,6 +45,14 @@
  */
 #define HV_ERESTART 85
 
+/*
+ * memory_op: the low bits of the command are the sub-op, the bits above
+ * carry a continuation's start extent (Xen's MEMOP_EXTENT_SHIFT and
+ * MEMOP_CMD_MASK, hypervisor-internal in the public header).
+ */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK     ((1ull << MEMOP_EXTENT_SHIFT) - 1)
+
 /* An emulated Xen version, as XENVER_version reports it. */
 #define XENEMU_VERSION(major, minor) (((uint32_t)(major) << 16) | (minor))
 #define XENEMU_VERSION_MAJOR(v)      ((v) >> 16)

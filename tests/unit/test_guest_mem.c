@@ -136,6 +136,29 @@ static void test_gpa_bounds(void **state)
     assert_null(gfn_to_host(f->d, GFN_INVALID));
 }
 
+/*
+ * Regression: unmapped overlay slots (gfn GFN_INVALID) once matched a
+ * lookup of GFN_INVALID, so init_control with control_gfn ~0 used
+ * shared_info as its control block instead of failing with -EINVAL.
+ */
+static void test_invalid_gfn_never_maps(void **state)
+{
+    struct fixture *f = *state;
+    struct xen_add_to_physmap map = {.domid = DOMID_SELF,
+                                     .space = XENMAPSPACE_grant_table,
+                                     .idx = 0,
+                                     .gpfn = 60};
+    struct evtchn_init_control init = {.control_gfn = GFN_INVALID};
+
+    assert_int_equal(harness_op(f->d, 0, __HYPERVISOR_memory_op,
+                                XENMEM_add_to_physmap, &map, sizeof(map)),
+                     0);
+    assert_null(gfn_to_host(f->d, GFN_INVALID));
+    assert_int_equal(
+        evtchn_op(f->d, EVTCHNOP_init_control, &init, sizeof(init)),
+        -XEN_EINVAL);
+}
+
 /* A copy that faults on its second page copies nothing at all. */
 static void test_paged_copy_all_or_nothing(void **state)
 {
@@ -242,6 +265,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_walk_table_outside_ram, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gpa_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_gfn_never_maps, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_paged_copy_all_or_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_early_and_late_faults, setup,

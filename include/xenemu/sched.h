@@ -1,0 +1,47 @@
+/*
+ * sched.h: vCPU timers and domain shutdown (hv/sched.c), shared by the
+ * hypercalls that use them (set_timer_op, VCPUOP_*_singleshot_timer,
+ * SCHEDOP_*shutdown*, VCPUOP_down) and by backends.
+ *
+ * Deadlines are Xen system time: nanoseconds of hv_now_ns().
+ */
+#ifndef XENEMU_SCHED_H
+#define XENEMU_SCHED_H
+
+#include <stdint.h>
+
+#include "xenemu/domain.h"
+
+/* domain.shutdown_code once a reason is recorded: the flag | (u8)reason. */
+#define DOMAIN_SHUTDOWN_CODE_SET 0x100u
+
+/*
+ * Arm (v)'s one-shot timer for (deadline_ns), or stop it when 0.  A
+ * deadline that has already passed fires at once (VIRQ_TIMER) instead of
+ * being armed.  The backend hears of every change through timer_changed()
+ * (0 when nothing is armed any more).
+ */
+void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns);
+
+/*
+ * For backends: the deadline last given to timer_changed() for (v) has
+ * passed (measured with hv_now_ns()).  Raises VIRQ_TIMER on (v) and
+ * disarms the timer.  A stale expiry (the timer was stopped, or moved
+ * later, after the backend armed it) does nothing, so a backend need not
+ * cancel its timer exactly.
+ */
+void vcpu_timer_fire(struct vcpu *v);
+
+/*
+ * Shut (d) down for (reason) (SHUTDOWN_*, truncated to 8 bits as Xen
+ * does): the first reason recorded (here or by SCHEDOP_shutdown_code) is
+ * kept; the first shutdown sets is_shutdown and calls the backend's
+ * shutdown(); later ones do nothing.
+ */
+void sched_domain_shutdown(struct domain *d, unsigned int reason);
+
+/* Record (reason) as (d)'s shutdown code unless one is recorded already
+ * (SCHEDOP_shutdown_code). */
+void sched_record_shutdown_code(struct domain *d, unsigned int reason);
+
+#endif /* XENEMU_SCHED_H */

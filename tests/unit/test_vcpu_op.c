@@ -1,0 +1,454 @@
+/* test_vcpu_op.c: VCPUOP_register_vcpu_info (checks, the switch, event
+ * delivery afterwards), the online state, and the one-shot timer. */
+#include <pthread.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define ARG      HARNESS_ARG_GPA
+#define BAD_GPA  ((uint64_t)HARNESS_RAM_PAGES * GUEST_PAGE_SIZE)
+#define AREA_GFN 0x300u
+#define FAR_NS   (1ull << 40) /* a deadline this far ahead stays future */
+
+static struct hv *hv;
+
+static int setup(void **state)
+{
+    (void)state;
+    hv = harness_hv();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hv_destroy(hv);
+    return 0;
+}
+
+static struct domain *domain(unsigned int vcpus)
+{
+    return harness_domain(hv, &(struct harness_dom_opts){.vcpus = vcpus});
+}
+
+/* vcpu_op (cmd) on (vcpuid) from vCPU (from), (arg) at ARG. */
+static long vop(struct domain *d, unsigned int from, uint32_t cmd,
+                uint64_t vcpuid, const void *arg, size_t size)
+{
+    if (size)
+        assert_int_equal(gpa_write(d, ARG, arg, size), 0);
+    return harness_hypercall(d, from, __HYPERVISOR_vcpu_op, cmd, vcpuid, ARG);
+}
+
+static long reg(struct domain *d, unsigned int vcpu, uint64_t mfn,
+                uint32_t offset)
+{
+    struct vcpu_register_vcpu_info info = {.mfn = mfn, .offset = offset};
+
+    return vop(d, 0, VCPUOP_register_vcpu_info, vcpu, &info, sizeof(info));
+}
+
+static struct vcpu_info *area(struct domain *d, uint32_t offset)
+{
+    return (struct vcpu_info *)((uint8_t *)guest_page(d, AREA_GFN) + offset);
+}
+
+static evtchn_port_t bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu)
+{
+    struct evtchn_bind_virq op = {.virq = virq, .vcpu = vcpu};
+
+    assert_int_equal(evtchn_op(d, EVTCHNOP_bind_virq, &op, sizeof(op)), 0);
+    return op.port;
+}
+
+static void test_unknown_before_vcpu_id(void **state)
+{
+    static const uint32_t unknown[] = {
+        VCPUOP_initialise,
+        VCPUOP_get_runstate_info,
+        VCPUOP_register_runstate_memory_area,
+        VCPUOP_set_periodic_timer,
+        VCPUOP_send_nmi,
+        VCPUOP_get_physid,
+        VCPUOP_register_vcpu_time_memory_area,
+        99,
+    };
+    static const uint32_t known[] = {
+        VCPUOP_up,
+        VCPUOP_down,
+        VCPUOP_is_up,
+        VCPUOP_stop_periodic_timer,
+        VCPUOP_set_singleshot_timer,
+        VCPUOP_stop_singleshot_timer,
+        VCPUOP_register_vcpu_info,
+    };
+    struct domain *d = domain(2);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        assert_int_equal(vop(d, 0, unknown[i], 0, NULL, 0), -XEN_ENOSYS);
+        assert_int_equal(vop(d, 0, unknown[i], 7, NULL, 0), -XEN_ENOSYS);
+    }
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        assert_int_equal(vop(d, 0, known[i], 2, NULL, 0), -XEN_ENOENT);
+        assert_int_equal(vop(d, 0, known[i], 0xffffffffu, NULL, 0),
+                         -XEN_ENOENT);
+        /* The id is 32 bits: the upper half of the register is ignored. */
+        assert_int_equal(vop(d, 0, known[i], (1ull << 32) | 5, NULL, 0),
+                         -XEN_ENOENT);
+    }
+    harness_domain_free(d);
+}
+
+static void test_up_down_is_up(void **state)
+{
+    struct domain *d = domain(2);
+
+    (void)state;
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 0, NULL, 0), 1);
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 0);
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0);
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 1);
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0); /* again: fine */
+    assert_int_equal(vop(d, 0, VCPUOP_down, 1, NULL, 0), 0);
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 0);
+    assert_false(d->is_shutdown);
+
+    /* The last vCPU going down powers the domain off and stays up. */
+    assert_int_equal(vop(d, 0, VCPUOP_down, 0, NULL, 0), 0);
+    assert_true(d->is_shutdown);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_poweroff);
+    assert_int_equal(rec_domain(d)->shutdowns, 1);
+    assert_int_equal(rec_domain(d)->shutdown_reason, SHUTDOWN_poweroff);
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 0, NULL, 0), 1);
+    harness_domain_free(d);
+}
+
+static void test_register_moves_legacy_slot(void **state)
+{
+    struct domain *d = domain(1);
+    struct vcpu *v = d->vcpus[0];
+    struct vcpu_info *old = &shinfo(d)->vcpu_info[0], *new = area(d, 0x40);
+
+    (void)state;
+    old->time.version = 7;
+    old->time.system_time = 0x1122334455667788ull;
+    old->arch.cr2 = 0xabc;
+    assert_int_equal(reg(d, 0, AREA_GFN, 0x40), 0);
+    assert_ptr_equal(v->vcpu_info, new);
+    assert_ptr_equal(vcpu_info_of(v), new);
+    assert_true(v->vcpu_info_registered);
+    assert_int_equal(new->time.version, 7);
+    assert_int_equal(new->time.system_time, 0x1122334455667788ull);
+    assert_int_equal(new->arch.cr2, 0xabc);
+    assert_int_equal(new->evtchn_upcall_mask, 0);
+    /* Everything marked for a rescan, and the vCPU told. */
+    assert_int_equal(new->evtchn_pending_sel, UINT64_MAX);
+    assert_int_equal(new->evtchn_upcall_pending, 1);
+    assert_int_equal(kicks(d, 0), 1);
+    /* The old slot is left alone. */
+    assert_int_equal(old->evtchn_pending_sel, 0);
+    assert_int_equal(old->evtchn_upcall_pending, 0);
+    harness_domain_free(d);
+}
+
+static void test_events_reach_registered_area(void **state)
+{
+    struct domain *d = domain(1);
+    struct vcpu_info *old = &shinfo(d)->vcpu_info[0], *new = area(d, 0x80);
+    evtchn_port_t port;
+
+    (void)state;
+    assert_int_equal(reg(d, 0, AREA_GFN, 0x80), 0);
+    /* The guest consumes the registration's spurious upcall. */
+    new->evtchn_upcall_pending = 0;
+    new->evtchn_pending_sel = 0;
+    for (unsigned int i = 0; i < 70; i++)
+        must_bind_ipi(d, 0); /* ports 1..70 */
+    port = 70;
+    assert_int_equal(do_send(d, port), 0);
+    assert_true(pending_2l(d, port));
+    assert_int_equal(new->evtchn_pending_sel, 1ull << (port / 64));
+    assert_int_equal(new->evtchn_upcall_pending, 1);
+    assert_int_equal(kicks(d, 0), 2);
+    assert_int_equal(old->evtchn_pending_sel, 0);
+    assert_int_equal(old->evtchn_upcall_pending, 0);
+    harness_domain_free(d);
+}
+
+static void test_register_dummy_vcpu(void **state)
+{
+    struct domain *d = domain(XEN_LEGACY_MAX_VCPUS + 1);
+    unsigned int id = XEN_LEGACY_MAX_VCPUS;
+    struct vcpu *v = d->vcpus[id];
+    struct vcpu_info *new = area(d, 0x100);
+    evtchn_port_t port;
+
+    (void)state;
+    assert_ptr_equal(v->vcpu_info, v->dummy_vcpu_info);
+    memset(new, 0xff, sizeof(*new));
+    assert_int_equal(reg(d, id, AREA_GFN, 0x100), 0);
+    assert_ptr_equal(vcpu_info_of(v), new);
+    /* A fresh area: zero but for the mask, the selector and the upcall. */
+    assert_int_equal(new->evtchn_upcall_pending, 1);
+    assert_int_equal(new->evtchn_upcall_mask, 1);
+    assert_int_equal(new->evtchn_pending_sel, UINT64_MAX);
+    assert_int_equal(new->arch.cr2, 0);
+    assert_int_equal(new->arch.pad, 0);
+    assert_int_equal(new->time.version, 0);
+    assert_int_equal(new->time.system_time, 0);
+    assert_int_equal(kicks(d, id), 1);
+
+    new->evtchn_upcall_pending = 0;
+    new->evtchn_pending_sel = 0;
+    port = must_bind_ipi(d, id);
+    assert_int_equal(do_send(d, port), 0);
+    assert_int_equal(new->evtchn_pending_sel, 1);
+    assert_int_equal(new->evtchn_upcall_pending, 1);
+    assert_int_equal(kicks(d, id), 2);
+    harness_domain_free(d);
+}
+
+static void test_register_compat_layout(void **state)
+{
+    struct domain *d = domain(1);
+    uint8_t *new = (uint8_t *)area(d, 0x44);
+    uint32_t sel;
+    evtchn_port_t port;
+
+    (void)state;
+    domain_latch_shinfo_compat(d, true);
+    /* 4-byte alignment is enough for 32-bit vcpu_info. */
+    assert_int_equal(reg(d, 0, AREA_GFN, 0x44), 0);
+    memcpy(&sel, new + 4, sizeof(sel));
+    assert_int_equal(sel, UINT32_MAX);
+    assert_int_equal(new[0], 1);
+
+    new[0] = 0;
+    memset(new + 4, 0, 4);
+    port = must_bind_ipi(d, 0);
+    assert_int_equal(do_send(d, port), 0);
+    memcpy(&sel, new + 4, sizeof(sel));
+    assert_int_equal(sel, 1);
+    assert_int_equal(new[0], 1);
+    harness_domain_free(d);
+}
+
+static void test_register_errors(void **state)
+{
+    static const struct {
+        uint64_t mfn;
+        uint32_t offset;
+        long rc;
+    } cases[] = {
+        {AREA_GFN, GUEST_PAGE_SIZE, -XEN_EINVAL}, /* offset carries */
+        {AREA_GFN, 0xffffffffu, -XEN_EINVAL},
+        {1ull << 52, 0, -XEN_EINVAL}, /* address overflows */
+        {UINT64_MAX >> GUEST_PAGE_SHIFT, 0xfff, -XEN_EINVAL}, /* all ones */
+        {AREA_GFN, GUEST_PAGE_SIZE - 32, -XEN_ENXIO}, /* crosses the page */
+        {AREA_GFN, GUEST_PAGE_SIZE - 60, -XEN_ENXIO}, /* both */
+        {AREA_GFN, 4, -XEN_ENXIO},                    /* misaligned */
+        {AREA_GFN, 1, -XEN_ENXIO},
+        {HARNESS_RAM_PAGES, 0, -XEN_EINVAL}, /* not guest RAM */
+        {UINT64_MAX >> GUEST_PAGE_SHIFT, 0, -XEN_EINVAL},
+    };
+    struct domain *d = domain(1);
+
+    (void)state;
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_register_vcpu_info, 0, BAD_GPA),
+                     -XEN_EFAULT);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(reg(d, 0, cases[i].mfn, cases[i].offset), cases[i].rc);
+    assert_false(d->vcpus[0]->vcpu_info_registered);
+    assert_int_equal(kicks(d, 0), 0);
+
+    /* The last page of RAM is fine. */
+    assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES - 1, GUEST_PAGE_SIZE - 64), 0);
+    /* Once only: -EBUSY, after the address check, before the others. */
+    assert_int_equal(reg(d, 0, AREA_GFN, 0), -XEN_EBUSY);
+    assert_int_equal(reg(d, 0, AREA_GFN, 4), -XEN_EBUSY);
+    assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES, 0), -XEN_EBUSY);
+    assert_int_equal(reg(d, 0, AREA_GFN, GUEST_PAGE_SIZE), -XEN_EINVAL);
+    assert_int_equal(kicks(d, 0), 1);
+    harness_domain_free(d);
+}
+
+struct sender {
+    struct domain *from;
+    evtchn_port_t port;
+    bool stop;
+    unsigned int sent;
+};
+
+/* Raise (port) over and over, as a backend thread or a peer would. */
+static void *send_thread(void *arg)
+{
+    struct sender *s = arg;
+
+    while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+        assert_int_equal(evtchn_send(s->from, s->port), 0);
+        __atomic_fetch_add(&s->sent, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void clear_pending(struct domain *d, evtchn_port_t port)
+{
+    __atomic_fetch_and(&shinfo(d)->evtchn_pending[port / 64],
+                       ~((xen_ulong_t)1 << (port % 64)), __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Registration while events arrive from the domain itself (an IPI, under
+ * its event_lock) and from a peer (interdomain, under its abi_lock): the
+ * switch must neither race with a raise nor lose its effect.
+ */
+static void test_register_races_with_senders(void **state)
+{
+    struct domain *d = domain(1), *peer = domain(1);
+    evtchn_port_t ipi = must_bind_ipi(d, 0);
+    evtchn_port_t unbound = must_alloc_unbound(d, peer->domid);
+    evtchn_port_t remote = must_bind_interdomain(peer, d->domid, unbound);
+    struct sender s[2] = {{.from = d, .port = ipi},
+                          {.from = peer, .port = remote}};
+    pthread_t t[2];
+
+    (void)state;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, send_thread, &s[i]), 0);
+    /* Let both senders get going, then switch under their feet. */
+    while (!__atomic_load_n(&s[0].sent, __ATOMIC_RELAXED) ||
+           !__atomic_load_n(&s[1].sent, __ATOMIC_RELAXED)) {
+        clear_pending(d, ipi);
+        clear_pending(d, unbound);
+    }
+    assert_int_equal(reg(d, 0, AREA_GFN, 0x200), 0);
+    for (int i = 0; i < 2; i++) {
+        __atomic_store_n(&s[i].stop, true, __ATOMIC_RELEASE);
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    }
+    assert_ptr_equal(vcpu_info_of(d->vcpus[0]), area(d, 0x200));
+    assert_int_equal(area(d, 0x200)->evtchn_pending_sel, UINT64_MAX);
+    assert_int_equal(area(d, 0x200)->evtchn_upcall_pending, 1);
+    assert_true(pending_2l(d, ipi));
+    assert_true(pending_2l(d, unbound));
+    harness_domain_free(peer);
+    harness_domain_free(d);
+}
+
+static long singleshot(struct domain *d, unsigned int from, uint32_t vcpu,
+                       uint64_t timeout, uint32_t flags)
+{
+    struct vcpu_set_singleshot_timer t = {.timeout_abs_ns = timeout,
+                                          .flags = flags};
+
+    return vop(d, from, VCPUOP_set_singleshot_timer, vcpu, &t, sizeof(t));
+}
+
+static void test_singleshot_timer(void **state)
+{
+    struct domain *d = domain(2);
+    struct vcpu *v = d->vcpus[0];
+    evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
+    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+
+    (void)state;
+    /* Only on the calling vCPU. */
+    assert_int_equal(singleshot(d, 0, 1, deadline, 0), -XEN_EINVAL);
+    assert_int_equal(vop(d, 0, VCPUOP_stop_singleshot_timer, 1, NULL, 0),
+                     -XEN_EINVAL);
+    assert_int_equal(v->timer_deadline, 0);
+
+    assert_int_equal(singleshot(d, 0, 0, deadline, 0), 0);
+    assert_int_equal(v->timer_deadline, deadline);
+    assert_int_equal(rec_vcpu(v)->timer_deadline, deadline);
+    assert_false(pending_2l(d, port));
+
+    assert_int_equal(vop(d, 0, VCPUOP_stop_singleshot_timer, 0, NULL, 0), 0);
+    assert_int_equal(v->timer_deadline, 0);
+    assert_int_equal(rec_vcpu(v)->timer_deadline, 0);
+
+    /* A deadline already passed fires at once. */
+    assert_int_equal(singleshot(d, 0, 0, 1, 0), 0);
+    assert_true(pending_2l(d, port));
+    assert_int_equal(v->timer_deadline, 0);
+
+    /* vCPU 1 sets its own timer. */
+    assert_int_equal(singleshot(d, 1, 1, deadline, 0), 0);
+    assert_int_equal(d->vcpus[1]->timer_deadline, deadline);
+    assert_int_equal(vop(d, 0, VCPUOP_stop_periodic_timer, 1, NULL, 0), 0);
+    harness_domain_free(d);
+}
+
+static void test_singleshot_future_flag_by_version(void **state)
+{
+    static const struct {
+        uint32_t version;
+        long rc;
+    } cases[] = {
+        {XENEMU_VERSION(4, 17), -XEN_ETIME},
+        {XENEMU_VERSION(4, 4), -XEN_ETIME},
+        {XENEMU_VERSION(4, 18), 0}, /* the flag is ignored from 4.18 */
+        {XENEMU_VERSION(4, 19), 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct domain *d = harness_domain(
+            hv, &(struct harness_dom_opts){.xen_version = cases[i].version});
+        evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
+        uint64_t future = hv_now_ns(hv) + FAR_NS;
+
+        assert_int_equal(singleshot(d, 0, 0, future, VCPU_SSHOTTMR_future), 0);
+        assert_int_equal(singleshot(d, 0, 0, 1, VCPU_SSHOTTMR_future),
+                         cases[i].rc);
+        /* -ETIME leaves the armed timer alone; otherwise it fired. */
+        assert_int_equal(d->vcpus[0]->timer_deadline, cases[i].rc ? future : 0);
+        assert_int_equal(pending_2l(d, port), cases[i].rc == 0);
+        harness_domain_free(d);
+    }
+}
+
+static void test_singleshot_compat_size(void **state)
+{
+    struct domain *d = domain(1);
+    uint64_t end12 = BAD_GPA - 12; /* the struct ends with RAM */
+    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+    uint8_t raw[12];
+    uint64_t args[5] = {VCPUOP_set_singleshot_timer, 0, end12, 0, 0};
+    struct hv_call call;
+
+    (void)state;
+    memcpy(raw, &deadline, 8);
+    memset(raw + 8, 0, 4);
+    assert_int_equal(gpa_write(d, end12, raw, sizeof(raw)), 0);
+    /* 64-bit: 16 bytes (tail padding) reach past RAM. */
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_set_singleshot_timer, 0, end12),
+                     -XEN_EFAULT);
+    hv_call_init(&call, d->vcpus[0], true, false, 0);
+    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_vcpu_op, args), 0);
+    assert_int_equal(d->vcpus[0]->timer_deadline, deadline);
+    harness_domain_free(d);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_unknown_before_vcpu_id),
+        T(test_up_down_is_up),
+        T(test_register_moves_legacy_slot),
+        T(test_events_reach_registered_area),
+        T(test_register_dummy_vcpu),
+        T(test_register_compat_layout),
+        T(test_register_errors),
+        T(test_register_races_with_senders),
+        T(test_singleshot_timer),
+        T(test_singleshot_future_flag_by_version),
+        T(test_singleshot_compat_size),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
