@@ -212,13 +212,20 @@ static int create(struct hv *hv, domid_t domid, bool any,
 int domain_create(struct hv *hv, domid_t domid, const struct domain_config *cfg,
                   struct domain **out)
 {
-    int rc = check_config(cfg);
+    /* As XEN_DOMCTL_createdomain: an id in use is refused before the
+     * configuration is looked at; 0 or a reserved id means "any". */
+    bool any = domid == 0 || domid >= DOMID_FIRST_RESERVED;
+    struct domain *existing = any ? NULL : domain_get(hv, domid);
+    int rc;
 
+    if (existing) {
+        domain_put(existing);
+        return -XEN_EEXIST;
+    }
+    rc = check_config(cfg);
     if (rc)
         return rc;
-    if (domid >= DOMID_FIRST_RESERVED)
-        return -XEN_EINVAL;
-    return create(hv, domid, domid == 0, cfg, false, out);
+    return create(hv, domid, any, cfg, false, out);
 }
 
 int domain_create_dom0(struct hv *hv, const struct domain_config *cfg,

@@ -67,8 +67,12 @@ static bool set_link(event_word_t *tail, evtchn_port_t port)
         ~(WORD_BIT(EVTCHN_FIFO_BUSY) | EVTCHN_FIFO_LINK_MASK);
 
     for (int try = 0; try <= LINK_TRIES; try++) {
-        if (!(w & WORD_BIT(EVTCHN_FIFO_LINKED)))
+        if (!(w & WORD_BIT(EVTCHN_FIFO_LINKED))) {
+            /* Consumed while we retried: drop the BUSY we set, as Xen. */
+            if (try > 0)
+                word_clear(tail, EVTCHN_FIFO_BUSY);
             return false;
+        }
         if (__atomic_compare_exchange_n(tail, &w, (w & keep) | port, false,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
             return true; /* BUSY cleared with the same store */

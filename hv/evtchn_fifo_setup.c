@@ -59,6 +59,9 @@ static int map_control_block(struct vcpu *v, uint64_t gfn, uint32_t offset)
     if (!page)
         return -XEN_EINVAL;
     cb = (struct evtchn_fifo_control_block *)(page + offset);
+    /* Raisers on other vCPUs read our tails (an event's last queue may be
+     * here) under fv->lock, whether or not we have a block yet. */
+    pthread_mutex_lock(&fv->lock);
     for (unsigned int i = 0; i < EVTCHN_FIFO_MAX_QUEUES; i++) {
         fv->queue[i].head = &cb->head[i];
         fv->queue[i].tail = 0;
@@ -66,6 +69,7 @@ static int map_control_block(struct vcpu *v, uint64_t gfn, uint32_t offset)
     /* Heads before the block: pairs with the acquire load of fv->cb in
      * evtchn_fifo_set_pending() (XSA-358). */
     __atomic_store_n(&fv->cb, cb, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&fv->lock);
     return 0;
 }
 

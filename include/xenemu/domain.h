@@ -165,11 +165,11 @@ struct domain {
 };
 
 /*
- * Create a domain from (cfg).  (domid) 0 picks the lowest free id; any other
- * value below DOMID_FIRST_RESERVED asks for that id.  Errors, as Xen:
- * -EINVAL for unknown creation flags, a PV domain (xenemu has no PV), hap
- * without hvm, max_vcpus 0 or above DOMAIN_MAX_VCPUS, a reserved domid or an
- * unsupported xen_version; -EEXIST for a domid in use; -ENOMEM.
+ * Create a domain from (cfg).  (domid) 0 (or a reserved id) picks the next
+ * free id; any other value asks for that id.  Errors, as Xen, in this
+ * order: -EEXIST for an id in use; -EINVAL for unknown creation flags, a PV
+ * domain (xenemu has no PV), hap without hvm, max_vcpus 0 or above
+ * DOMAIN_MAX_VCPUS, or an unsupported xen_version; -ENOMEM.
  * On success the domain is created paused once (as Xen's are) and *out holds
  * a reference (domain_put()).
  */
