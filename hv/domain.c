@@ -94,9 +94,9 @@ static void domain_free(struct domain *d)
         vcpu_free(d->vcpus[i]);
     hv_free(d->vcpus, d->max_vcpus * sizeof(*d->vcpus));
     for (unsigned int i = 1; d->overlays && i < d->nr_overlays; i++)
-        free(d->overlays[i].page);
+        hv_free_page(d->overlays[i].page);
     hv_free(d->overlays, d->nr_overlays * sizeof(*d->overlays));
-    free(d->shared_info);
+    hv_free_page(d->shared_info);
     pthread_mutex_destroy(&d->event_lock);
     pthread_rwlock_destroy(&d->abi_lock);
     pthread_mutex_destroy(&d->physmap_lock);
@@ -105,10 +105,9 @@ static void domain_free(struct domain *d)
 
 static int alloc_memory_state(struct domain *d, int max_grant_frames)
 {
-    d->shared_info = aligned_alloc(GUEST_PAGE_SIZE, GUEST_PAGE_SIZE);
+    d->shared_info = hv_zalloc_page();
     if (!d->shared_info)
         return -XEN_ENOMEM;
-    memset(d->shared_info, 0, GUEST_PAGE_SIZE);
     if (max_grant_frames < 0)
         max_grant_frames = DOMAIN_DEFAULT_GRANT_FRAMES;
     d->nr_overlays = 1 + (unsigned int)max_grant_frames;

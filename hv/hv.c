@@ -29,6 +29,22 @@ void hv_free(void *p, size_t size)
     free(p);
 }
 
+void *hv_zalloc_page(void)
+{
+    void *p = aligned_alloc(HV_PAGE_SIZE, HV_PAGE_SIZE);
+
+    if (!p)
+        return NULL;
+    memset(p, 0, HV_PAGE_SIZE);
+    __atomic_fetch_add(&mem_in_use, HV_PAGE_SIZE, __ATOMIC_RELAXED);
+    return p;
+}
+
+void hv_free_page(void *p)
+{
+    hv_free(p, HV_PAGE_SIZE);
+}
+
 size_t hv_mem_in_use(void)
 {
     return __atomic_load_n(&mem_in_use, __ATOMIC_RELAXED);
@@ -65,12 +81,12 @@ static int create_dom0(struct hv *hv)
 int hv_create(const struct hv_backend_ops *backend, void *backend_priv,
               struct hv **out)
 {
-    struct hv *hv = calloc(1, sizeof(*hv));
+    struct hv *hv = hv_zalloc(sizeof(*hv));
     int rc;
 
     if (!hv)
         return -XEN_ENOMEM;
-    hv->domains = calloc(DOMID_FIRST_RESERVED, sizeof(*hv->domains));
+    hv->domains = hv_zalloc(DOMID_FIRST_RESERVED * sizeof(*hv->domains));
     if (!hv->domains) {
         rc = -XEN_ENOMEM;
         goto err_hv;
@@ -88,9 +104,9 @@ int hv_create(const struct hv_backend_ops *backend, void *backend_priv,
 
 err_domains:
     pthread_mutex_destroy(&hv->domains_lock);
-    free(hv->domains);
+    hv_free(hv->domains, DOMID_FIRST_RESERVED * sizeof(*hv->domains));
 err_hv:
-    free(hv);
+    hv_free(hv, sizeof(*hv));
     return rc;
 }
 
@@ -106,6 +122,6 @@ void hv_destroy(struct hv *hv)
         domain_put(d);
     }
     pthread_mutex_destroy(&hv->domains_lock);
-    free(hv->domains);
-    free(hv);
+    hv_free(hv->domains, DOMID_FIRST_RESERVED * sizeof(*hv->domains));
+    hv_free(hv, sizeof(*hv));
 }

@@ -46,19 +46,6 @@ static int physmap_args_read(struct hv_call *call, uint64_t arg,
 }
 
 /*
- * A zeroed page for a grant frame.  Not hv_zalloc(): domain_free()
- * releases overlay pages 1.. with free(), as it does shared_info.
- */
-static void *frame_alloc(void)
-{
-    void *page = aligned_alloc(GUEST_PAGE_SIZE, GUEST_PAGE_SIZE);
-
-    if (page)
-        memset(page, 0, GUEST_PAGE_SIZE);
-    return page;
-}
-
-/*
  * A frame holds one page: unmap any other overlay at (gfn), as Xen's
  * guest_physmap_add_page() replaces what was mapped there.  Caller holds
  * physmap_lock.
@@ -81,7 +68,7 @@ static int physmap_map(struct domain *d, unsigned int slot, uint64_t gfn)
     int rc = 0;
 
     pthread_mutex_lock(&d->physmap_lock);
-    if (!o->page && !(o->page = frame_alloc())) {
+    if (!o->page && !(o->page = hv_zalloc_page())) {
         rc = -XEN_ENOMEM;
         goto out;
     }

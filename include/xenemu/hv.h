@@ -97,6 +97,12 @@ uint64_t hv_now_ns(const struct hv *hv);
  */
 void *hv_zalloc(size_t size);
 void hv_free(void *p, size_t size);
+
+/* A zeroed, page-aligned 4 KiB page (shared_info, grant frames), counted
+ * like hv_zalloc(); NULL on failure. */
+#define HV_PAGE_SIZE 4096u
+void *hv_zalloc_page(void);
+void hv_free_page(void *p);
 size_t hv_mem_in_use(void);
 
 #endif /* XENEMU_HV_H */
