@@ -68,11 +68,27 @@ static int gpa_check(struct domain *d, gpa_t gpa, size_t len)
     return 0;
 }
 
+/* Host address of [gpa, gpa + len) if it lies in one guest page, else
+ * NULL: the common case of a hypercall argument, translated once. */
+static uint8_t *gpa_one_page(struct domain *d, gpa_t gpa, size_t len)
+{
+    size_t in_page;
+    uint8_t *p = gpa_to_host(d, gpa, &in_page);
+
+    return p && len <= in_page ? p : NULL;
+}
+
 int gpa_read(struct domain *d, void *dst, gpa_t gpa, size_t len)
 {
-    uint8_t *out = dst;
+    uint8_t *out = dst, *one = gpa_one_page(d, gpa, len);
     size_t chunk;
-    int rc = gpa_check(d, gpa, len);
+    int rc;
+
+    if (one) {
+        memcpy(dst, one, len);
+        return 0;
+    }
+    rc = gpa_check(d, gpa, len);
 
     while (rc == 0 && len) {
         uint8_t *src = gpa_to_host(d, gpa, &chunk);
@@ -90,8 +106,15 @@ int gpa_read(struct domain *d, void *dst, gpa_t gpa, size_t len)
 int gpa_write(struct domain *d, gpa_t gpa, const void *src, size_t len)
 {
     const uint8_t *in = src;
+    uint8_t *one = gpa_one_page(d, gpa, len);
     size_t chunk;
-    int rc = gpa_check(d, gpa, len);
+    int rc;
+
+    if (one) {
+        memcpy(one, src, len);
+        return 0;
+    }
+    rc = gpa_check(d, gpa, len);
 
     while (rc == 0 && len) {
         uint8_t *dst = gpa_to_host(d, gpa, &chunk);
