@@ -87,14 +87,21 @@ bench:
 	$(MAKE) BUILD=build/bench-O2 CC=gcc build/bench-O2/bench/bench_evtchn
 	build/bench-O2/bench/bench_evtchn
 
+# The fuzz target is built by a sub-make with BUILD=$(FUZZ_BUILD), so the
+# link rule's $(BUILD)/fuzz_hypercall and the path run here are the same file.
+# Crashing inputs go to $(FUZZ_BUILD)/crash-*; a call that hangs for 10 s
+# (a self-deadlock) is reported as a timeout.
+FUZZ_BUILD := build/fuzz
+
 fuzz:
 	./scripts/deps.sh
-	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 \
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
 	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	    build/fuzz/fuzz_hypercall
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_hypercall -max_total_time=$(FUZZ_TIME) \
-	    -print_final_stats=1 build/fuzz/corpus fuzz/seeds
+	    $(FUZZ_BUILD)/fuzz_hypercall
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/fuzz_hypercall -max_total_time=$(FUZZ_TIME) -timeout=10 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1 \
+	    $(FUZZ_BUILD)/corpus fuzz/seeds
 
 $(BUILD)/fuzz_hypercall: $(BUILD)/fuzz/fuzz_hypercall.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@
