@@ -112,12 +112,20 @@ err_hv:
 
 void hv_destroy(struct hv *hv)
 {
-    /* Domains other than dom0 first: dom0 may be their peer. */
-    for (unsigned int id = DOMID_FIRST_RESERVED; id-- > 0;) {
-        struct domain *d = domain_get(hv, (domid_t)id);
+    /* Highest id first, so dom0 (a peer of the others) goes last.  The
+     * table is scanned under its lock once; each domain is then destroyed
+     * with the lock dropped (domain_destroy() takes it). */
+    for (;;) {
+        struct domain *d = NULL;
 
+        pthread_mutex_lock(&hv->domains_lock);
+        for (unsigned int id = DOMID_FIRST_RESERVED; id-- > 0 && !d;)
+            d = hv->domains[id];
+        if (d)
+            __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&hv->domains_lock);
         if (!d)
-            continue;
+            break;
         domain_destroy(d);
         domain_put(d);
     }
