@@ -29,6 +29,24 @@ enum evtchn_state {
     ECS_IPI,
 };
 
+/* Any EVTCHNOP argument: the decoder's buffer, and what tests tabulate. */
+union evtchn_op_arg {
+    struct evtchn_bind_interdomain bind_interdomain;
+    struct evtchn_bind_virq bind_virq;
+    struct evtchn_bind_pirq bind_pirq;
+    struct evtchn_close close;
+    struct evtchn_send send;
+    struct evtchn_status status;
+    struct evtchn_alloc_unbound alloc_unbound;
+    struct evtchn_bind_ipi bind_ipi;
+    struct evtchn_bind_vcpu bind_vcpu;
+    struct evtchn_unmask unmask;
+    struct evtchn_reset reset;
+    struct evtchn_init_control init_control;
+    struct evtchn_expand_array expand_array;
+    struct evtchn_set_priority set_priority;
+};
+
 int evtchn_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *op);
 int evtchn_bind_interdomain(struct domain *d,
                             struct evtchn_bind_interdomain *op);

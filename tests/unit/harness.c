@@ -82,6 +82,25 @@ struct hv *harness_hv(void)
     return hv;
 }
 
+int harness_setup_one(void **state)
+{
+    static struct harness_fixture f;
+
+    f.hv = harness_hv();
+    f.d = harness_domain(f.hv, &(struct harness_dom_opts){0});
+    *state = &f;
+    return 0;
+}
+
+int harness_teardown_one(void **state)
+{
+    struct harness_fixture *f = *state;
+
+    harness_domain_free(f->d);
+    hv_destroy(f->hv);
+    return 0;
+}
+
 struct domain *harness_domain(struct hv *hv,
                               const struct harness_dom_opts *opts)
 {

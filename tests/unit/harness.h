@@ -43,6 +43,15 @@ struct rec_domain {
 
 struct hv *harness_hv(void);
 
+/* The fixture most tests start from: a hypervisor and one default domain,
+ * as cmocka setup/teardown functions (*state is a struct harness_fixture). */
+struct harness_fixture {
+    struct hv *hv;
+    struct domain *d;
+};
+int harness_setup_one(void **state);
+int harness_teardown_one(void **state);
+
 /* Options for harness_domain(); zero means the default in brackets. */
 struct harness_dom_opts {
     unsigned int vcpus;       /* [1] */

@@ -46,24 +46,6 @@ static const struct config configs[] = {
 
 /* ---- every sub-op under every configuration ----------------------------- */
 
-union evtchn_arg {
-    struct evtchn_bind_interdomain bind_interdomain;
-    struct evtchn_bind_virq bind_virq;
-    struct evtchn_bind_pirq bind_pirq;
-    struct evtchn_close close;
-    struct evtchn_send send;
-    struct evtchn_status status;
-    struct evtchn_alloc_unbound alloc_unbound;
-    struct evtchn_bind_ipi bind_ipi;
-    struct evtchn_bind_vcpu bind_vcpu;
-    struct evtchn_unmask unmask;
-    struct evtchn_reset reset;
-    struct evtchn_init_control init_control;
-    struct evtchn_expand_array expand_array;
-    struct evtchn_set_priority set_priority;
-    uint8_t raw[32];
-};
-
 /*
  * The world of one row: A (the configuration under test, 2 vCPUs) with
  * port 1 an IPI on vCPU 0 and port 2 unbound for B; B (default) with port
@@ -76,7 +58,7 @@ union evtchn_arg {
 struct sub_case {
     const char *name;
     uint32_t cmd; /* as the guest passes it in RDI */
-    union evtchn_arg arg;
+    union evtchn_op_arg arg;
     bool bad_ptr; /* argument pointer outside RAM */
     long rc;      /* with FIFO available */
     long rc_hidden;
@@ -173,7 +155,7 @@ static const struct sub_case sub_cases[] = {
 
 /* What each operation must have left behind when it succeeded. */
 static void check_effect(const struct sub_case *c, struct domain *a,
-                         struct domain *b, const union evtchn_arg *out)
+                         struct domain *b, const union evtchn_op_arg *out)
 {
     struct evtchn_status st;
 
@@ -262,7 +244,7 @@ static void run_sub_case(const struct config *cfg, const struct sub_case *c)
     struct hv *hv = harness_hv();
     struct domain *a = config_domain(hv, cfg, 2, 0);
     struct domain *b = harness_domain(hv, &(struct harness_dom_opts){0});
-    union evtchn_arg arg = c->arg;
+    union evtchn_op_arg arg = c->arg;
     long want = cfg->fifo ? c->rc : c->rc_hidden;
     long rc;
 

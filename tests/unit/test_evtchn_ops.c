@@ -46,21 +46,6 @@ struct world {
     unsigned int base[3][2];   /* kicks counted before the operation */
 };
 
-union evtchn_arg {
-    struct evtchn_bind_interdomain bind_interdomain;
-    struct evtchn_bind_virq bind_virq;
-    struct evtchn_bind_pirq bind_pirq;
-    struct evtchn_close close;
-    struct evtchn_send send;
-    struct evtchn_status status;
-    struct evtchn_alloc_unbound alloc_unbound;
-    struct evtchn_bind_ipi bind_ipi;
-    struct evtchn_bind_vcpu bind_vcpu;
-    struct evtchn_unmask unmask;
-    struct evtchn_reset reset;
-    uint8_t raw[32];
-};
-
 static size_t arg_size(unsigned int cmd)
 {
     switch (cmd) {
@@ -320,7 +305,7 @@ static void prep_dom0_console(struct world *w)
 
 /* ---- checks a row may ask for ------------------------------------------- */
 
-static void check_rebind_timer(struct world *w, const union evtchn_arg *out)
+static void check_rebind_timer(struct world *w, const union evtchn_op_arg *out)
 {
     struct evtchn_bind_virq op = {.virq = VIRQ_TIMER, .vcpu = 0};
 
@@ -330,14 +315,14 @@ static void check_rebind_timer(struct world *w, const union evtchn_arg *out)
 }
 
 /* Checklist 11: the closer may bind to the now-unbound peer again. */
-static void check_rebind_peer(struct world *w, const union evtchn_arg *out)
+static void check_rebind_peer(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_int_equal(must_bind_interdomain(w->a, DOM_B, B_PORT), A_INTER_B);
     assert_int_equal(status_of(w, w->b, B_PORT).u.interdomain.port, A_INTER_B);
 }
 
-static void check_send_ipi(struct world *w, const union evtchn_arg *out)
+static void check_send_ipi(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_true(evtchn_port_is_pending(w->a, A_IPI1));
@@ -345,7 +330,7 @@ static void check_send_ipi(struct world *w, const union evtchn_arg *out)
     assert_int_equal(kicked(w, w->a, 0), 0);
 }
 
-static void check_send_to_b(struct world *w, const union evtchn_arg *out)
+static void check_send_to_b(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_true(evtchn_port_is_pending(w->b, B_PORT));
@@ -354,21 +339,21 @@ static void check_send_to_b(struct world *w, const union evtchn_arg *out)
     assert_int_equal(kicked(w, w->a, 0), 0);
 }
 
-static void check_send_masked(struct world *w, const union evtchn_arg *out)
+static void check_send_masked(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_true(evtchn_port_is_pending(w->b, B_PORT));
     assert_int_equal(kicked(w, w->b, 0), 0);
 }
 
-static void check_send_to_a(struct world *w, const union evtchn_arg *out)
+static void check_send_to_a(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_true(evtchn_port_is_pending(w->a, A_INTER_B));
     assert_int_equal(kicked(w, w->a, 0), 1);
 }
 
-static void check_send_unbound(struct world *w, const union evtchn_arg *out)
+static void check_send_unbound(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_false(evtchn_port_is_pending(w->a, A_UNBOUND_B));
@@ -376,7 +361,7 @@ static void check_send_unbound(struct world *w, const union evtchn_arg *out)
     assert_int_equal(kicked(w, w->a, 1), 0);
 }
 
-static void check_send_loopback(struct world *w, const union evtchn_arg *out)
+static void check_send_loopback(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     assert_true(evtchn_port_is_pending(w->a, A_UNBOUND_SELF));
@@ -386,7 +371,7 @@ static void check_send_loopback(struct world *w, const union evtchn_arg *out)
 
 /* After bind_vcpu(A_INTER_B, 1), B's send notifies A's vCPU 1. */
 static void check_moved_interdomain(struct world *w,
-                                    const union evtchn_arg *out)
+                                    const union evtchn_op_arg *out)
 {
     (void)out;
     assert_int_equal(do_send(w->b, B_PORT), 0);
@@ -395,7 +380,8 @@ static void check_moved_interdomain(struct world *w,
     assert_int_equal(kicked(w, w->a, 0), 0);
 }
 
-static void check_unmasked_raises(struct world *w, const union evtchn_arg *out)
+static void check_unmasked_raises(struct world *w,
+                                  const union evtchn_op_arg *out)
 {
     (void)out;
     assert_false(evtchn_port_is_masked(w->a, A_IPI1));
@@ -406,7 +392,7 @@ static void check_unmasked_raises(struct world *w, const union evtchn_arg *out)
     assert_int_equal(kicked(w, w->a, 1), 1);
 }
 
-static void check_reset_a(struct world *w, const union evtchn_arg *out)
+static void check_reset_a(struct world *w, const union evtchn_op_arg *out)
 {
     (void)out;
     for (evtchn_port_t p = 1; p < SCAN; p++)
@@ -421,7 +407,7 @@ static void check_reset_a(struct world *w, const union evtchn_arg *out)
     assert_int_equal(must_alloc_unbound(w->a, DOM_B), 1);
 }
 
-static void check_reset_paused(struct world *w, const union evtchn_arg *out)
+static void check_reset_paused(struct world *w, const union evtchn_op_arg *out)
 {
     check_reset_a(w, out);
     assert_int_equal(domain_unpause(w->a), 0);
@@ -442,14 +428,14 @@ struct op_case {
     const char *name;
     enum who caller;
     unsigned int cmd;
-    union evtchn_arg arg;
+    union evtchn_op_arg arg;
     long rc;
     evtchn_port_t port; /* expected OUT port when rc == 0 (0: none) */
     void (*prep)(struct world *w);
     struct st_expect st[2];
     enum who pending_who; /* must be pending afterwards */
     evtchn_port_t pending_port;
-    void (*check)(struct world *w, const union evtchn_arg *out);
+    void (*check)(struct world *w, const union evtchn_op_arg *out);
 };
 
 #define ARG(member, ...) .arg.member = {__VA_ARGS__}
@@ -783,7 +769,7 @@ static void snap(struct world *w, struct snapshot *s)
     }
 }
 
-static evtchn_port_t out_port(unsigned int cmd, const union evtchn_arg *a)
+static evtchn_port_t out_port(unsigned int cmd, const union evtchn_op_arg *a)
 {
     switch (cmd) {
     case EVTCHNOP_alloc_unbound:
@@ -803,7 +789,7 @@ static void run_case(const struct op_case *c, bool fifo)
 {
     struct world w;
     struct snapshot before, after;
-    union evtchn_arg arg = c->arg;
+    union evtchn_op_arg arg = c->arg;
     size_t size = arg_size(c->cmd);
     long rc;
 

@@ -28,11 +28,6 @@
 #define GVA_HIGH     (0xffff800000000000ull) /* canonical, PML4[256] absent */
 #define GVA_NONCANON 0x0000800000000000ull
 
-struct fixture {
-    struct hv *hv;
-    struct domain *d;
-};
-
 static uint64_t *table(struct domain *d, uint64_t gfn)
 {
     return guest_page(d, gfn);
@@ -59,27 +54,14 @@ static void build_tables(struct domain *d)
 
 static int setup(void **state)
 {
-    static struct fixture f;
-
-    f.hv = harness_hv();
-    f.d = harness_domain(f.hv, &(struct harness_dom_opts){0});
-    build_tables(f.d);
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    harness_domain_free(f->d);
-    hv_destroy(f->hv);
+    harness_setup_one(state);
+    build_tables(((struct harness_fixture *)*state)->d);
     return 0;
 }
 
 static void test_walk_table(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     static const struct {
         uint64_t gva;
         bool write;
@@ -110,7 +92,7 @@ static void test_walk_table(void **state)
 /* A page table frame outside RAM makes the walk fault, not crash. */
 static void test_walk_table_outside_ram(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     gpa_t gpa;
 
     table(f->d, PD_GFN)[3] = (0x100000000ull) | P | W; /* PT at 4 GiB */
@@ -124,7 +106,7 @@ static void test_walk_table_outside_ram(void **state)
 
 static void test_gpa_bounds(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint64_t end = (uint64_t)HARNESS_RAM_PAGES * GUEST_PAGE_SIZE;
     uint8_t buf[16] = {0};
 
@@ -143,7 +125,7 @@ static void test_gpa_bounds(void **state)
  */
 static void test_invalid_gfn_never_maps(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_add_to_physmap map = {.domid = DOMID_SELF,
                                      .space = XENMAPSPACE_grant_table,
                                      .idx = 0,
@@ -162,7 +144,7 @@ static void test_invalid_gfn_never_maps(void **state)
 /* A copy that faults on its second page copies nothing at all. */
 static void test_paged_copy_all_or_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct hv_call call;
     uint8_t src[32], dst[32];
     uint8_t *rw = guest_page(f->d, RW_GFN), *ro = guest_page(f->d, RO_GFN);
@@ -187,7 +169,7 @@ static void test_paged_copy_all_or_nothing(void **state)
 /* Hypercall arguments through the page tables, with fault timing. */
 static void test_early_and_late_faults(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
     uint64_t args[5] = {EVTCHNOP_alloc_unbound, 0, 0, 0, 0};
     struct hv_call call;
@@ -226,7 +208,7 @@ static void test_early_and_late_faults(void **state)
 
 static void test_unknown_hypercalls(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     static const unsigned int numbers[] = {0,  1,  6,  13, 16,   20,         35,
                                            36, 48, 63, 64, 1000, 0xffffffffu};
 
@@ -242,7 +224,7 @@ static void test_unknown_hypercalls(void **state)
  */
 static void test_compat_truncates_registers(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct evtchn_bind_ipi op = {.vcpu = 0};
     uint64_t args[5] = {0xdead00000000ull | EVTCHNOP_bind_ipi,
                         0xbeef00000000ull | HARNESS_ARG_GPA, 0, 0, 0};
@@ -261,20 +243,22 @@ static void test_compat_truncates_registers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_walk_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walk_table, setup,
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_walk_table_outside_ram, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_gpa_bounds, setup, teardown),
+                                        harness_teardown_one),
+        cmocka_unit_test_setup_teardown(test_gpa_bounds, setup,
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_invalid_gfn_never_maps, setup,
-                                        teardown),
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_paged_copy_all_or_nothing, setup,
-                                        teardown),
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_early_and_late_faults, setup,
-                                        teardown),
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_unknown_hypercalls, setup,
-                                        teardown),
+                                        harness_teardown_one),
         cmocka_unit_test_setup_teardown(test_compat_truncates_registers, setup,
-                                        teardown),
+                                        harness_teardown_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,30 +11,6 @@
 #define CANARY      0xa5
 #define NOT_A_DOMID 999
 
-struct fixture {
-    struct hv *hv;
-    struct domain *d;
-};
-
-static int setup(void **state)
-{
-    static struct fixture f;
-
-    f.hv = harness_hv();
-    f.d = harness_domain(f.hv, &(struct harness_dom_opts){0});
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    harness_domain_free(f->d);
-    hv_destroy(f->hv);
-    return 0;
-}
-
 static long memop(struct domain *d, uint64_t cmd, void *arg, size_t size)
 {
     return harness_op(d, 0, __HYPERVISOR_memory_op, (unsigned int)cmd, arg,
@@ -66,7 +42,7 @@ static long add(struct domain *d, domid_t domid, unsigned int space,
 
 static void test_shared_info_appears_at_gpfn(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint8_t *ram_page = f->d->ram + (uint64_t)MAP_GFN * GUEST_PAGE_SIZE;
     uint32_t word;
 
@@ -92,7 +68,7 @@ static void test_shared_info_appears_at_gpfn(void **state)
 
 static void test_shared_info_compat_layout(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct compat_add_to_physmap a = {.domid = DOMID_SELF,
                                       .space = XENMAPSPACE_shared_info,
                                       .idx = 0,
@@ -112,7 +88,7 @@ static void test_shared_info_compat_layout(void **state)
 
 static void test_grant_frames(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     unsigned int last = f->d->nr_overlays - 2; /* highest frame index */
     uint8_t *page;
 
@@ -143,7 +119,7 @@ static void test_grant_frames(void **state)
 
 static void test_overlays_replace_each_other(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     assert_int_equal(add(f->d, DOMID_SELF, XENMAPSPACE_grant_table, 3, MAP_GFN),
                      0);
@@ -160,7 +136,7 @@ static void test_overlays_replace_each_other(void **state)
 
 static void test_add_to_physmap_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct domain *other = harness_domain(f->hv, &(struct harness_dom_opts){0});
     unsigned int frames = f->d->nr_overlays - 1;
     const struct {
@@ -200,7 +176,7 @@ static void test_add_to_physmap_errors(void **state)
 
 static void test_add_to_physmap_bad_arg_and_extent(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_add_to_physmap a = {
         .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = MAP_GFN};
 
@@ -221,7 +197,7 @@ static void test_add_to_physmap_bad_arg_and_extent(void **state)
 
 static void test_controlling_domain_maps_for_guest(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct domain *ts = harness_domain(f->hv, &(struct harness_dom_opts){0});
 
     ts->is_privileged = true;
@@ -318,7 +294,7 @@ static void test_memory_map_both_layouts(void **state)
     static const struct {
         uint32_t asked, got;
     } cases[] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {8, 3}, {0xffffffffu, 3}};
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint8_t want[256], buf[256];
 
     three_entries(f->d);
@@ -355,7 +331,7 @@ static void test_memory_map_both_layouts(void **state)
 
 static void test_memory_map_default_is_all_ram(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_memory_map m = {.nr_entries = 4};
     uint8_t want[20], buf[20];
 
@@ -371,7 +347,7 @@ static void test_memory_map_default_is_all_ram(void **state)
 
 static void test_memory_map_errors(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_memory_map m = {.nr_entries = 4};
 
     assert_int_equal(harness_hypercall(f->d, 0, __HYPERVISOR_memory_op,
@@ -399,7 +375,7 @@ static void test_other_subops(void **state)
         XENMEM_machphys_mapping,     XENMEM_add_to_physmap_batch,
         XENMEM_remove_from_physmap,  63,
     };
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         assert_int_equal(harness_hypercall(f->d, 0, __HYPERVISOR_memory_op,
@@ -409,7 +385,8 @@ static void test_other_subops(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+    cmocka_unit_test_setup_teardown(fn, harness_setup_one, harness_teardown_one)
     const struct CMUnitTest tests[] = {
         T(test_shared_info_appears_at_gpfn),
         T(test_shared_info_compat_layout),

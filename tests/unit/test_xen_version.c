@@ -13,30 +13,6 @@
      1u << XENFEAT_memory_op_vnode_supported |                                 \
      1u << XENFEAT_not_direct_mapped)
 
-struct fixture {
-    struct hv *hv;
-    struct domain *d;
-};
-
-static int setup(void **state)
-{
-    static struct fixture f;
-
-    f.hv = harness_hv();
-    f.d = harness_domain(f.hv, &(struct harness_dom_opts){0});
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-
-    harness_domain_free(f->d);
-    hv_destroy(f->hv);
-    return 0;
-}
-
 static long xv(struct domain *d, uint64_t cmd, uint64_t arg)
 {
     return harness_hypercall(d, 0, __HYPERVISOR_xen_version, cmd, arg, 0);
@@ -119,7 +95,7 @@ static void test_version_is_emulated_one(void **state)
         {XENEMU_VERSION(4, 3), 0x40003},
         {XENEMU_VERSION(3, 4), 0x30004},
     };
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct domain *d = harness_domain(
@@ -142,7 +118,7 @@ static void test_strings(void **state)
          sizeof(xen_capabilities_info_t)},
         {XENVER_changeset, "xenemu", sizeof(xen_changeset_info_t)},
     };
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         poison(f->d, cases[i].size + 1);
@@ -153,7 +129,7 @@ static void test_strings(void **state)
 
 static void test_compile_info(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_compile_info info;
 
     poison(f->d, sizeof(info));
@@ -168,7 +144,7 @@ static void test_compile_info(void **state)
 
 static void test_platform_parameters_both_layouts(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint8_t buf[9], want[9];
     uint64_t args[5] = {XENVER_platform_parameters, ARG, 0, 0, 0};
     struct hv_call call;
@@ -194,7 +170,7 @@ static void test_platform_parameters_both_layouts(void **state)
 
 static void test_features_hvm_domu(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_feature_info fi = {.submap_idx = 0, .submap = 0xdeadbeef};
 
     assert_int_equal(harness_op(f->d, 0, __HYPERVISOR_xen_version,
@@ -206,7 +182,7 @@ static void test_features_hvm_domu(void **state)
 
 static void test_features_privileged(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     struct xen_feature_info fi = {0};
 
     /* The host dom0 (not HVM). */
@@ -228,7 +204,7 @@ static void test_features_privileged(void **state)
 static void test_features_bad_submap(void **state)
 {
     static const unsigned int idx[] = {1, 2, 0xffffffffu};
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
         struct xen_feature_info fi = {.submap_idx = idx[i], .submap = 7};
@@ -242,7 +218,7 @@ static void test_features_bad_submap(void **state)
 
 static void test_pagesize(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     assert_int_equal(xv(f->d, XENVER_pagesize, 0), 4096);
     assert_int_equal(xv(f->d, XENVER_pagesize, ARG), -XEN_EINVAL);
@@ -252,7 +228,7 @@ static void test_guest_handle(void **state)
 {
     static const uint8_t uuid[16] = {
         0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8};
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint8_t buf[17], want[17];
 
     memcpy(f->d->handle, uuid, sizeof(uuid));
@@ -266,7 +242,7 @@ static void test_guest_handle(void **state)
 
 static void test_commandline(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
     uint8_t buf[16], want[16];
 
     /* Denied: "<denied>" and its NUL, nothing after. */
@@ -287,7 +263,7 @@ static void test_commandline(void **state)
 
 static void test_build_id(void **state)
 {
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     assert_int_equal(xv(f->d, XENVER_build_id, ARG), -XEN_EPERM);
     assert_int_equal(dom0_xv(f->hv, XENVER_build_id), -XEN_ENODATA);
@@ -300,7 +276,7 @@ static void test_bad_buffers_fault(void **state)
         XENVER_changeset,    XENVER_platform_parameters, XENVER_get_features,
         XENVER_guest_handle, XENVER_commandline,
     };
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         assert_int_equal(xv(f->d, cmds[i], BAD_GPA), -XEN_EFAULT);
@@ -311,7 +287,7 @@ static void test_bad_buffers_fault(void **state)
 static void test_unknown_subops(void **state)
 {
     static const uint64_t cmds[] = {11, 12, 0x100, 0xffffffffu};
-    struct fixture *f = *state;
+    struct harness_fixture *f = *state;
 
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         assert_int_equal(xv(f->d, cmds[i], ARG), -XEN_ENOSYS);
@@ -319,7 +295,8 @@ static void test_unknown_subops(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+    cmocka_unit_test_setup_teardown(fn, harness_setup_one, harness_teardown_one)
     const struct CMUnitTest tests[] = {
         T(test_version_is_emulated_one),
         T(test_strings),
