@@ -16,6 +16,7 @@ struct evtchn_2l_layout {
     size_t mask;    /* offset of evtchn_mask[] in shared_info */
     size_t sel;     /* offset of evtchn_pending_sel in vcpu_info */
     unsigned int word_bits;
+    uint32_t nr_ports; /* word_bits squared */
 };
 
 static const struct evtchn_2l_layout layout_64 = {
@@ -23,6 +24,7 @@ static const struct evtchn_2l_layout layout_64 = {
     .mask = offsetof(struct shared_info, evtchn_mask),
     .sel = offsetof(struct vcpu_info, evtchn_pending_sel),
     .word_bits = 64,
+    .nr_ports = 64 * 64,
 };
 
 static const struct evtchn_2l_layout layout_32 = {
@@ -30,8 +32,10 @@ static const struct evtchn_2l_layout layout_32 = {
     .mask = offsetof(struct shared_info_x86_32, evtchn_mask),
     .sel = offsetof(struct vcpu_info_x86_32, evtchn_pending_sel),
     .word_bits = 32,
+    .nr_ports = 32 * 32,
 };
 
+/* Looked up once per operation, so one operation never mixes layouts. */
 static const struct evtchn_2l_layout *layout(const struct domain *d)
 {
     return __atomic_load_n(&d->shinfo_compat, __ATOMIC_RELAXED) ? &layout_32
@@ -62,28 +66,24 @@ static bool bit_op(void *base, unsigned int bit, unsigned int word_bits,
     return __atomic_load_n(w, __ATOMIC_SEQ_CST) & m;
 }
 
-static bool shinfo_bit(const struct domain *d, size_t off, evtchn_port_t port,
-                       int op)
+static bool shinfo_bit(const struct domain *d, const struct evtchn_2l_layout *l,
+                       size_t off, evtchn_port_t port, int op)
 {
-    const struct evtchn_2l_layout *l = layout(d);
-
     return bit_op((uint8_t *)d->shared_info + off, port, l->word_bits, op);
 }
 
 /* Set the selector bit for (port) on (v); true if it was already set. */
-static bool selector_test_and_set(struct vcpu *v, evtchn_port_t port)
+static bool selector_test_and_set(struct vcpu *v,
+                                  const struct evtchn_2l_layout *l,
+                                  evtchn_port_t port)
 {
-    const struct evtchn_2l_layout *l = layout(v->domain);
-
     return bit_op((uint8_t *)vcpu_info_of(v) + l->sel, port / l->word_bits,
                   l->word_bits, 1);
 }
 
 static uint32_t evtchn_2l_max_ports(const struct domain *d)
 {
-    unsigned int bits = layout(d)->word_bits;
-
-    return bits * bits;
+    return layout(d)->nr_ports;
 }
 
 static void evtchn_2l_set_pending(struct vcpu *v, struct evtchn *chn)
@@ -93,20 +93,23 @@ static void evtchn_2l_set_pending(struct vcpu *v, struct evtchn *chn)
     evtchn_port_t port = chn->port;
 
     /* A port beyond the bitmaps cannot be raised (XSA-342). */
-    if (port >= evtchn_2l_max_ports(d))
+    if (port >= l->nr_ports)
         return;
     /* Already pending: the guest has not consumed the earlier event. */
-    if (shinfo_bit(d, l->pending, port, 1))
+    if (shinfo_bit(d, l, l->pending, port, 1))
         return;
-    if (!shinfo_bit(d, l->mask, port, 0) && !selector_test_and_set(v, port))
+    if (!shinfo_bit(d, l, l->mask, port, 0) &&
+        !selector_test_and_set(v, l, port))
         vcpu_mark_events_pending(v);
     evtchn_check_pollers(d, port);
 }
 
 static void evtchn_2l_clear_pending(struct domain *d, struct evtchn *chn)
 {
-    if (chn->port < evtchn_2l_max_ports(d))
-        shinfo_bit(d, layout(d)->pending, chn->port, -1);
+    const struct evtchn_2l_layout *l = layout(d);
+
+    if (chn->port < l->nr_ports)
+        shinfo_bit(d, l, l->pending, chn->port, -1);
 }
 
 /*
@@ -117,34 +120,37 @@ static void evtchn_2l_clear_pending(struct domain *d, struct evtchn *chn)
 static void evtchn_2l_unmask(struct domain *d, struct evtchn *chn)
 {
     const struct evtchn_2l_layout *l = layout(d);
-    struct vcpu *v = domain_vcpu(d, chn->notify_vcpu);
+    struct vcpu *v =
+        domain_vcpu(d, __atomic_load_n(&chn->notify_vcpu, __ATOMIC_RELAXED));
     evtchn_port_t port = chn->port;
 
-    if (port >= evtchn_2l_max_ports(d) || !v)
+    if (port >= l->nr_ports || !v)
         return;
-    if (shinfo_bit(d, l->mask, port, -1) &&
-        shinfo_bit(d, l->pending, port, 0) && !selector_test_and_set(v, port))
+    if (shinfo_bit(d, l, l->mask, port, -1) &&
+        shinfo_bit(d, l, l->pending, port, 0) &&
+        !selector_test_and_set(v, l, port))
         vcpu_mark_events_pending(v);
+}
+
+bool evtchn_2l_port_pending(const struct domain *d, evtchn_port_t port)
+{
+    const struct evtchn_2l_layout *l = layout(d);
+
+    return port < l->nr_ports && shinfo_bit(d, l, l->pending, port, 0);
 }
 
 static bool evtchn_2l_is_pending(const struct domain *d,
                                  const struct evtchn *chn)
 {
-    return chn->port < evtchn_2l_max_ports(d) &&
-           shinfo_bit(d, layout(d)->pending, chn->port, 0);
+    return evtchn_2l_port_pending(d, chn->port);
 }
 
 static bool evtchn_2l_is_masked(const struct domain *d,
                                 const struct evtchn *chn)
 {
-    return chn->port >= evtchn_2l_max_ports(d) ||
-           shinfo_bit(d, layout(d)->mask, chn->port, 0);
-}
+    const struct evtchn_2l_layout *l = layout(d);
 
-bool evtchn_2l_port_pending(const struct domain *d, evtchn_port_t port)
-{
-    return port < evtchn_2l_max_ports(d) &&
-           shinfo_bit(d, layout(d)->pending, port, 0);
+    return chn->port >= l->nr_ports || shinfo_bit(d, l, l->mask, chn->port, 0);
 }
 
 const struct evtchn_port_ops evtchn_port_ops_2l = {
