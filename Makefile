@@ -50,7 +50,11 @@ $(LIB): $(HV_OBJS)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
-$(BUILD)/xenemu: $(BUILD)/tools/xenemu.o $(BUILD)/tools/demo.o $(LIB)
+# The configuration parser is a tool, not part of the core: its test links it.
+$(BUILD)/tests/test_config: $(BUILD)/tools/config.o
+
+$(BUILD)/xenemu: $(BUILD)/tools/xenemu.o $(BUILD)/tools/demo.o \
+                 $(BUILD)/tools/config.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
