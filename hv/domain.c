@@ -334,3 +334,12 @@ void *vcpu_info_of(const struct vcpu *v)
 {
     return __atomic_load_n(&v->vcpu_info, __ATOMIC_ACQUIRE);
 }
+
+bool vcpu_upcall_pending(const struct vcpu *v)
+{
+    /* Byte 0 of vcpu_info in both layouts; pairs with the seq_cst fetch_or
+     * in vcpu_mark_events_pending(), which runs before the kick. */
+    const uint8_t *pending = vcpu_info_of(v);
+
+    return __atomic_load_n(pending, __ATOMIC_SEQ_CST) & 1;
+}

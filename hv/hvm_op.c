@@ -101,22 +101,13 @@ static int check_set(const struct domain *d, uint32_t index, uint64_t value,
     return 0;
 }
 
-static bool upcall_pending(const struct vcpu *v)
-{
-    /* Byte 0 of vcpu_info in both layouts; pairs with the seq_cst
-     * fetch_or in vcpu_mark_events_pending(). */
-    const uint8_t *pending = vcpu_info_of(v);
-
-    return __atomic_load_n(pending, __ATOMIC_SEQ_CST) & 1;
-}
-
 /* The callback changed: deliver upcalls already pending on (v) through it
  * (Xen's hvm_assert_evtchn_irq()). */
 static void reassert_upcall(struct vcpu *v)
 {
     const struct hv_backend_ops *be = v->domain->hv->backend;
 
-    if (upcall_pending(v) && be && be->kick)
+    if (vcpu_upcall_pending(v) && be && be->kick)
         be->kick(v);
 }
 

@@ -28,18 +28,6 @@ static const struct hv_backend_ops *backend_of(const struct domain *d)
     return d->hv->backend;
 }
 
-/*
- * Does (v) have an upcall pending?  evtchn_upcall_pending is byte 0 of
- * vcpu_info in both layouts; it pairs with the seq_cst fetch_or in
- * vcpu_mark_events_pending(), which runs before the kick.
- */
-static bool upcall_pending(const struct vcpu *v)
-{
-    const uint8_t *pending = vcpu_info_of(v);
-
-    return __atomic_load_n(pending, __ATOMIC_SEQ_CST) & 1;
-}
-
 /* ---- one-shot timer ---- */
 
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
@@ -174,7 +162,7 @@ static long sched_block(struct hv_call *call)
      * same offset in both layouts; HVM guests ignore it). */
     __atomic_store_n(mask, 0, __ATOMIC_SEQ_CST);
     hv_call_side_effects(call);
-    if (upcall_pending(v))
+    if (vcpu_upcall_pending(v))
         return 0;
     /* Pairs with the release store in vcpu_timer_set(). */
     if (be && be->block)
@@ -226,7 +214,7 @@ static int poll_args_read(struct hv_call *call, uint64_t arg,
 static int poll_ready(struct vcpu *v, const evtchn_port_t *ports,
                       uint32_t nr_ports)
 {
-    if (upcall_pending(v))
+    if (vcpu_upcall_pending(v))
         return 1;
     for (uint32_t i = 0; i < nr_ports; i++) {
         int rc = evtchn_poll_check(v->domain, ports[i]);

@@ -222,6 +222,9 @@ bool domain_has_fifo(const struct domain *d);
  * page MSR write and at HVM_PARAM_CALLBACK_IRQ). */
 void domain_latch_shinfo_compat(struct domain *d, bool compat);
 
+/* Is evtchn_upcall_pending set in (v)'s vcpu_info? */
+bool vcpu_upcall_pending(const struct vcpu *v);
+
 /* Host address of (v)'s vcpu_info (64-bit or 32-bit layout, see
  * d->shinfo_compat). */
 void *vcpu_info_of(const struct vcpu *v);

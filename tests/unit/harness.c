@@ -173,6 +173,29 @@ long harness_op(struct domain *d, unsigned int vcpu, unsigned int nr,
     return rc;
 }
 
+size_t evtchn_arg_size(unsigned int cmd)
+{
+    switch (cmd) {
+    case EVTCHNOP_bind_interdomain:
+    case EVTCHNOP_bind_virq:
+    case EVTCHNOP_bind_pirq:
+        return 12;
+    case EVTCHNOP_close:
+    case EVTCHNOP_send:
+    case EVTCHNOP_unmask:
+        return 4;
+    case EVTCHNOP_status:
+    case EVTCHNOP_init_control:
+        return 24;
+    case EVTCHNOP_reset:
+    case EVTCHNOP_reset_cont:
+        return 2;
+    default: /* alloc_unbound, bind_ipi, bind_vcpu, expand_array,
+                set_priority, and unknown sub-ops */
+        return 8;
+    }
+}
+
 long evtchn_op(struct domain *d, unsigned int cmd, void *arg, size_t size)
 {
     return harness_op(d, 0, __HYPERVISOR_event_channel_op, cmd, arg, size);

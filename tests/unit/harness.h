@@ -83,6 +83,13 @@ long harness_hypercall(struct domain *d, unsigned int vcpu, unsigned int nr,
 long harness_op(struct domain *d, unsigned int vcpu, unsigned int nr,
                 unsigned int cmd, void *arg, size_t size);
 
+/*
+ * Size of EVTCHNOP (cmd)'s argument, from the ABI (written independently of
+ * the decoder's table, which it checks); 8 for unknown sub-ops, whose
+ * argument the decoder must not read.
+ */
+size_t evtchn_arg_size(unsigned int cmd);
+
 /* EVTCHNOP (cmd) from vCPU 0 of (d). */
 long evtchn_op(struct domain *d, unsigned int cmd, void *arg, size_t size);
 

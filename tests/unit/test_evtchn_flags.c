@@ -206,29 +206,6 @@ static void check_effect(const struct sub_case *c, struct domain *a,
     }
 }
 
-static size_t arg_size(uint32_t cmd)
-{
-    switch (cmd) {
-    case EVTCHNOP_bind_interdomain:
-    case EVTCHNOP_bind_virq:
-    case EVTCHNOP_bind_pirq:
-        return 12;
-    case EVTCHNOP_close:
-    case EVTCHNOP_send:
-    case EVTCHNOP_unmask:
-        return 4;
-    case EVTCHNOP_status:
-        return sizeof(struct evtchn_status);
-    case EVTCHNOP_reset:
-    case EVTCHNOP_reset_cont:
-        return sizeof(struct evtchn_reset);
-    case EVTCHNOP_init_control:
-        return sizeof(struct evtchn_init_control);
-    default:
-        return 8;
-    }
-}
-
 static struct domain *config_domain(struct hv *hv, const struct config *cfg,
                                     unsigned int vcpus, uint32_t max_port)
 {
@@ -257,14 +234,14 @@ static void run_sub_case(const struct config *cfg, const struct sub_case *c)
         rc = harness_hypercall(a, 0, __HYPERVISOR_event_channel_op, c->cmd,
                                BAD_GPA, 0);
     else
-        rc = evtchn_op(a, c->cmd, &arg, arg_size(c->cmd));
+        rc = evtchn_op(a, c->cmd, &arg, evtchn_arg_size(c->cmd));
     if (rc != want)
         fail_msg("%s under %s: rc %ld, want %ld", c->name, cfg->name, rc, want);
     if (rc == 0)
         check_effect(c, a, b, &arg);
     else if (!c->bad_ptr)
         /* Nothing written back: hidden ops look exactly like unknown. */
-        assert_memory_equal(&arg, &c->arg, arg_size(c->cmd));
+        assert_memory_equal(&arg, &c->arg, evtchn_arg_size(c->cmd));
     if (!cfg->fifo)
         assert_false(evtchn_domain_is_fifo(a));
     harness_domain_free(a);

@@ -46,41 +46,6 @@ struct world {
     unsigned int base[3][2];   /* kicks counted before the operation */
 };
 
-static size_t arg_size(unsigned int cmd)
-{
-    switch (cmd) {
-    case EVTCHNOP_bind_interdomain:
-        return sizeof(struct evtchn_bind_interdomain);
-    case EVTCHNOP_bind_virq:
-        return sizeof(struct evtchn_bind_virq);
-    case EVTCHNOP_bind_pirq:
-        return sizeof(struct evtchn_bind_pirq);
-    case EVTCHNOP_close:
-    case EVTCHNOP_send:
-    case EVTCHNOP_unmask:
-        return 4;
-    case EVTCHNOP_status:
-        return sizeof(struct evtchn_status);
-    case EVTCHNOP_alloc_unbound:
-        return sizeof(struct evtchn_alloc_unbound);
-    case EVTCHNOP_bind_ipi:
-        return sizeof(struct evtchn_bind_ipi);
-    case EVTCHNOP_bind_vcpu:
-        return sizeof(struct evtchn_bind_vcpu);
-    case EVTCHNOP_reset:
-    case EVTCHNOP_reset_cont:
-        return sizeof(struct evtchn_reset);
-    case EVTCHNOP_init_control:
-        return sizeof(struct evtchn_init_control);
-    case EVTCHNOP_expand_array:
-        return sizeof(struct evtchn_expand_array);
-    case EVTCHNOP_set_priority:
-        return sizeof(struct evtchn_set_priority);
-    }
-    fail_msg("no size for cmd %u", cmd);
-    return 0;
-}
-
 /* ---- the world ---------------------------------------------------------- */
 
 static struct domain *who_dom(struct world *w, enum who who)
@@ -790,7 +755,7 @@ static void run_case(const struct op_case *c, bool fifo)
     struct world w;
     struct snapshot before, after;
     union evtchn_op_arg arg = c->arg;
-    size_t size = arg_size(c->cmd);
+    size_t size = evtchn_arg_size(c->cmd);
     long rc;
 
     world_up(&w, fifo);

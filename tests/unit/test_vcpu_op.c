@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <sched.h>
+
 #include "harness.h"
 
 #define ARG      HARNESS_ARG_GPA
@@ -323,8 +325,15 @@ static void test_register_races_with_senders(void **state)
         clear_pending(d, ipi);
         clear_pending(d, unbound);
     }
+    /* Counts read after the last clear: a send counted later than one more
+     * than this began after the clear, so its event must be seen. */
+    unsigned int base[2] = {__atomic_load_n(&s[0].sent, __ATOMIC_RELAXED),
+                            __atomic_load_n(&s[1].sent, __ATOMIC_RELAXED)};
+
     assert_int_equal(reg(d, 0, AREA_GFN, 0x200), 0);
     for (int i = 0; i < 2; i++) {
+        while (__atomic_load_n(&s[i].sent, __ATOMIC_RELAXED) <= base[i] + 1)
+            sched_yield();
         __atomic_store_n(&s[i].stop, true, __ATOMIC_RELEASE);
         assert_int_equal(pthread_join(t[i], NULL), 0);
     }
