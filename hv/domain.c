@@ -84,6 +84,7 @@ static struct vcpu *vcpu_alloc(struct domain *d, unsigned int id)
         v->vcpu_info = v->dummy_vcpu_info;
     }
     v->is_up = id == 0;
+    v->initialised = id == 0; /* the backend starts vCPU 0 itself */
     return v;
 }
 

@@ -4,10 +4,11 @@
  *
  *   VCPUOP_register_vcpu_info     move a vCPU's vcpu_info into guest RAM
  *                                 (Xen 4.18+ checks and errors)
- *   VCPUOP_up / down / is_up      the vCPU's online state (is_up); there
- *                                 is no VCPUOP_initialise, so every vCPU
- *                                 counts as initialised; backends read
- *                                 is_up to know which vCPUs to run
+ *   VCPUOP_initialise             a secondary vCPU's starting state (PVH's
+ *                                 struct vcpu_hvm_context)
+ *   VCPUOP_up / down / is_up      the vCPU's online state (is_up); up
+ *                                 starts a down vCPU through the backend's
+ *                                 vcpu_up()
  *   VCPUOP_set/stop_singleshot_timer   the one-shot timer (caller only)
  *   VCPUOP_stop_periodic_timer    accepted: xenemu runs no periodic timer
  *                                 (Linux uses this call to pick the
@@ -36,6 +37,7 @@ _Static_assert(sizeof(struct vcpu_info_x86_32) == 64, "vcpu_info layout");
 static bool is_known(uint32_t cmd)
 {
     switch (cmd) {
+    case VCPUOP_initialise:
     case VCPUOP_up:
     case VCPUOP_down:
     case VCPUOP_is_up:
@@ -157,6 +159,69 @@ static long register_vcpu_info(struct hv_call *call, struct vcpu *v,
 
 /* ---- online state ---- */
 
+/* Xen's checks of a VCPU_HVM_MODE_64B context: long mode with paging. */
+static bool hvm_ctx_valid(const struct vcpu_hvm_context *ctx)
+{
+    const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
+    const uint64_t cr0_pe = 1u << 0, cr0_pg = 1u << 31, cr4_pae = 1u << 5;
+    const uint64_t efer_lme = 1u << 8;
+
+    if (ctx->pad)
+        return false;
+    if (ctx->mode == VCPU_HVM_MODE_32B)
+        return true;
+    if (ctx->mode != VCPU_HVM_MODE_64B)
+        return false;
+    return (r->cr0 & cr0_pe) && (r->cr0 & cr0_pg) && (r->cr4 & cr4_pae) &&
+           (r->efer & efer_lme);
+}
+
+/*
+ * VCPUOP_initialise on an HVM vCPU: -EFAULT for an unreadable context,
+ * -EEXIST once the vCPU is initialised (vCPU 0 from creation), -EINVAL for
+ * a context Xen would refuse.
+ */
+static long vcpu_initialise(struct hv_call *call, struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->domain;
+    struct vcpu_hvm_context ctx;
+    long rc = 0;
+
+    if (copy_from_guest(call, &ctx, arg, sizeof(ctx)))
+        return -XEN_EFAULT;
+    pthread_mutex_lock(&d->event_lock);
+    if (v->initialised) {
+        rc = -XEN_EEXIST;
+    } else if (!hvm_ctx_valid(&ctx)) {
+        rc = -XEN_EINVAL;
+    } else {
+        v->hvm_ctx = ctx;
+        /* Pairs with the acquire load in vcpu_up(): a vCPU seen
+         * initialised has its context. */
+        __atomic_store_n(&v->initialised, true, __ATOMIC_RELEASE);
+        hv_call_side_effects(call);
+    }
+    pthread_mutex_unlock(&d->event_lock);
+    return rc;
+}
+
+/* VCPUOP_up: -EINVAL before VCPUOP_initialise; starting an up vCPU does
+ * nothing. */
+static long vcpu_up(struct hv_call *call, struct vcpu *v)
+{
+    const struct hv_backend_ops *be = v->domain->hv->backend;
+
+    if (!__atomic_load_n(&v->initialised, __ATOMIC_ACQUIRE))
+        return -XEN_EINVAL;
+    /* One caller wins the down->up transition and starts the vCPU. */
+    if (__atomic_exchange_n(&v->is_up, true, __ATOMIC_ACQ_REL))
+        return 0;
+    hv_call_side_effects(call);
+    if (be && be->vcpu_up)
+        be->vcpu_up(v);
+    return 0;
+}
+
 static bool other_vcpu_up(const struct domain *d, const struct vcpu *v)
 {
     for (unsigned int i = 0; i < d->max_vcpus; i++)
@@ -218,10 +283,10 @@ long do_vcpu_op(struct hv_call *call, uint64_t args[5])
     if (!v)
         return -XEN_ENOENT;
     switch (cmd) {
+    case VCPUOP_initialise:
+        return vcpu_initialise(call, v, args[2]);
     case VCPUOP_up:
-        __atomic_store_n(&v->is_up, true, __ATOMIC_RELAXED);
-        hv_call_side_effects(call);
-        return 0;
+        return vcpu_up(call, v);
     case VCPUOP_down:
         return vcpu_down(call, v);
     case VCPUOP_is_up:

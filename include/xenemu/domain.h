@@ -82,6 +82,12 @@ struct vcpu {
 
     uint64_t timer_deadline; /* set_timer_op deadline, 0 = stopped (atomic) */
     bool is_up;              /* VCPUOP_is_up (atomic) */
+    /* VCPUOP_initialise: the state a secondary vCPU starts in (vCPU 0 is
+     * initialised by its backend).  Written once under the domain's
+     * event_lock before initialised is set (store-release, paired with the
+     * acquire load in VCPUOP_up). */
+    struct vcpu_hvm_context hvm_ctx;
+    bool initialised;
 
     /* HVMOP_set_evtchn_upcall_vector's vector, 0 = none: the domain-wide
      * HVM_PARAM_CALLBACK_IRQ applies (atomic; see hvm_callback_vector()). */

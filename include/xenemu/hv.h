@@ -61,6 +61,13 @@ struct hv_backend_ops {
      * Returns 0 or a negative Xen errno.
      */
     int (*map_page)(struct domain *d, uint64_t gfn, void *page);
+
+    /*
+     * VCPUOP_up brought (v) up from down, with the state of its
+     * VCPUOP_initialise (v->hvm_ctx; vCPU 0 is up from creation and is
+     * started by the backend itself).  Start running it.
+     */
+    void (*vcpu_up)(struct vcpu *v);
 };
 
 /* One hypervisor: a table of domains, dom0 among them. */

@@ -35,6 +35,9 @@
 #pragma pop_macro("__STRICT_ANSI__")
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
+#include <xen/hvm/hvm_vcpu.h>
+#include <xen/arch-x86/cpuid.h>
+#include <xen/arch-x86/hvm/start_info.h>
 #include <xen/foreign/x86_32.h>
 
 #endif /* XENEMU_XEN_PUBLIC_H */

@@ -47,6 +47,11 @@ static void rec_timer(struct vcpu *v, uint64_t deadline_ns)
                      __ATOMIC_RELAXED);
 }
 
+static void rec_vcpu_up(struct vcpu *v)
+{
+    __atomic_fetch_add(&rec_vcpu(v)->ups, 1, __ATOMIC_RELAXED);
+}
+
 static void rec_shutdown(struct domain *d, unsigned int reason)
 {
     rec_domain(d)->shutdowns++;
@@ -71,6 +76,7 @@ static const struct hv_backend_ops rec_backend = {
     .timer_changed = rec_timer,
     .shutdown = rec_shutdown,
     .console_write = rec_console,
+    .vcpu_up = rec_vcpu_up,
 };
 
 struct hv *harness_hv(void)

@@ -31,6 +31,7 @@ struct rec_vcpu {
     unsigned int blocks;
     uint64_t block_deadline;
     uint64_t timer_deadline;
+    unsigned int ups; /* vcpu_up() calls */
 };
 
 /* What the recording backend saw for one domain. */

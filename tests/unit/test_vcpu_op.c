@@ -66,7 +66,6 @@ static evtchn_port_t bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu)
 static void test_unknown_before_vcpu_id(void **state)
 {
     static const uint32_t unknown[] = {
-        VCPUOP_initialise,
         VCPUOP_get_runstate_info,
         VCPUOP_register_runstate_memory_area,
         VCPUOP_set_periodic_timer,
@@ -76,6 +75,7 @@ static void test_unknown_before_vcpu_id(void **state)
         99,
     };
     static const uint32_t known[] = {
+        VCPUOP_initialise,
         VCPUOP_up,
         VCPUOP_down,
         VCPUOP_is_up,
@@ -102,13 +102,80 @@ static void test_unknown_before_vcpu_id(void **state)
     harness_domain_free(d);
 }
 
+/* A valid 64-bit starting context: long mode with paging. */
+static struct vcpu_hvm_context ctx64(void)
+{
+    struct vcpu_hvm_context c = {.mode = VCPU_HVM_MODE_64B};
+
+    c.cpu_regs.x86_64.cr0 = 0x80000011; /* PG | ET | PE */
+    c.cpu_regs.x86_64.cr4 = 0x20;       /* PAE */
+    c.cpu_regs.x86_64.efer = 0x500;     /* LMA | LME */
+    c.cpu_regs.x86_64.rip = 0x100000;
+    return c;
+}
+
+static long initialise(struct domain *d, uint32_t vcpu,
+                       const struct vcpu_hvm_context *c)
+{
+    return vop(d, 0, VCPUOP_initialise, vcpu, c, sizeof(*c));
+}
+
+static void test_initialise(void **state)
+{
+    struct domain *d = domain(3);
+    struct vcpu_hvm_context c = ctx64();
+    struct vcpu_hvm_context bad;
+
+    (void)state;
+    /* Up before initialise: -EINVAL, and the backend hears nothing. */
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), -XEN_EINVAL);
+    assert_int_equal(rec_vcpu(d->vcpus[1])->ups, 0);
+    /* vCPU 0 was initialised by creation. */
+    assert_int_equal(initialise(d, 0, &c), -XEN_EEXIST);
+    /* Contexts Xen refuses. */
+    bad = c;
+    bad.pad = 1;
+    assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
+    bad = c;
+    bad.mode = 2;
+    assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
+    bad = c;
+    bad.cpu_regs.x86_64.cr0 &= ~0x80000000ull; /* no paging */
+    assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
+    bad = c;
+    bad.cpu_regs.x86_64.efer = 0; /* no long mode */
+    assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_initialise, 1, 1ull << 40),
+                     -XEN_EFAULT);
+    assert_false(d->vcpus[1]->initialised);
+
+    assert_int_equal(initialise(d, 1, &c), 0);
+    assert_int_equal(d->vcpus[1]->hvm_ctx.cpu_regs.x86_64.rip, 0x100000);
+    assert_int_equal(initialise(d, 1, &c), -XEN_EEXIST);
+    assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 0);
+    /* Up starts the vCPU once; up again does nothing. */
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0);
+    assert_int_equal(rec_vcpu(d->vcpus[1])->ups, 1);
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0);
+    assert_int_equal(rec_vcpu(d->vcpus[1])->ups, 1);
+    /* Down and up again starts it again. */
+    assert_int_equal(vop(d, 0, VCPUOP_down, 1, NULL, 0), 0);
+    assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0);
+    assert_int_equal(rec_vcpu(d->vcpus[1])->ups, 2);
+    assert_int_equal(rec_vcpu(d->vcpus[2])->ups, 0);
+    harness_domain_free(d);
+}
+
 static void test_up_down_is_up(void **state)
 {
     struct domain *d = domain(2);
+    struct vcpu_hvm_context c = ctx64();
 
     (void)state;
     assert_int_equal(vop(d, 0, VCPUOP_is_up, 0, NULL, 0), 1);
     assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 0);
+    assert_int_equal(initialise(d, 1, &c), 0);
     assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0);
     assert_int_equal(vop(d, 0, VCPUOP_is_up, 1, NULL, 0), 1);
     assert_int_equal(vop(d, 0, VCPUOP_up, 1, NULL, 0), 0); /* again: fine */
@@ -448,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_unknown_before_vcpu_id),
         T(test_up_down_is_up),
+        T(test_initialise),
         T(test_register_moves_legacy_slot),
         T(test_events_reach_registered_area),
         T(test_register_dummy_vcpu),
