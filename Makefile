@@ -29,15 +29,38 @@ TEST_SRCS := $(if $(T),$(patsubst %,tests/unit/%.c,$(subst $(comma), ,$(T))),\
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HARNESS   := $(BUILD)/tests/unit/harness.o
 
+# Backends (backend/) run guests; the guest kernel (guest/) is built twice:
+# a freestanding 64-bit image for KVM, and a host library for the sim
+# backend (linked into xenemu, entered through <xenemu/guest_abi.h>).
+BACKEND_SRCS := $(wildcard backend/*.c backend/common/*.c backend/kvm/*.c \
+                           backend/sim/*.c)
+BACKEND_LIB  := $(BUILD)/libbackend.a
+GUEST_SRCS   := $(wildcard guest/*.c)
+# One image for every build (configuration files name it): it is always
+# built without sanitizers.
+GUEST_IMAGE  := build/guest/xenemu-guest.elf
+GUEST_KVM_OBJS := $(GUEST_SRCS:%.c=$(BUILD)/guest-kvm/%.o) \
+                  $(patsubst %,$(BUILD)/guest-kvm/%.o,\
+                      $(basename $(wildcard guest/arch/x86_64/*.c \
+                                            guest/arch/x86_64/*.S)))
+GUEST_SIM_OBJS := $(GUEST_SRCS:%.c=$(BUILD)/guest-sim/%.o) \
+                  $(patsubst %.c,$(BUILD)/guest-sim/%.o,\
+                      $(wildcard guest/arch/sim/*.c))
+GUEST_SIM_LIB  := $(BUILD)/libguest-sim.a
+# Everything a program that runs guests links, in one group (the sim
+# backend and the guest's host build call each other).
+RUN_LIBS := -Wl,--start-group $(BACKEND_LIB) $(GUEST_SIM_LIB) $(LIB) \
+            -Wl,--end-group
+
 TOOLS     := $(BUILD)/xenemu
 BENCH     := $(BUILD)/bench/bench_evtchn
 
 .SECONDARY:
 
-.PHONY: all demo check check-plain check-asan check-tsan test-run bench fuzz \
+.PHONY: all run demo check check-plain check-asan check-tsan test-run bench fuzz \
         install clean format format-check
 
-all: $(LIB) $(TOOLS) $(TESTS)
+all: $(LIB) $(TOOLS) $(TESTS) $(GUEST_IMAGE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -47,24 +70,81 @@ $(LIB): $(HV_OBJS)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
+$(BACKEND_LIB): $(BACKEND_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The guest kernel for KVM: freestanding, no SSE (the guest never saves
+# vector state), no red zone (interrupts arrive on the kernel stack),
+# statically linked at the addresses <xenemu/guest_abi.h> gives.  Always
+# without sanitizers.
+GUEST_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O2 -ffreestanding \
+                -fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
+                -mgeneral-regs-only -mcmodel=kernel -fno-asynchronous-unwind-tables \
+                -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include)
+GUEST_CPPFLAGS := -D__XEN_TOOLS__ -Iinclude -Iguest -I/usr/include -I/usr/include/x86_64-linux-gnu
+
+$(BUILD)/guest-kvm/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guest-kvm/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CPPFLAGS) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(GUEST_IMAGE): $(GUEST_KVM_OBJS) guest/arch/x86_64/guest.ld
+	@mkdir -p $(dir $@)
+	./scripts/check-guest-static.sh $(filter $(BUILD)/guest-kvm/guest/%,\
+	    $(filter-out $(BUILD)/guest-kvm/guest/arch/%,$(GUEST_KVM_OBJS)))
+	$(CC) -nostdlib -static -no-pie -Wl,--build-id=none \
+	    -T guest/arch/x86_64/guest.ld $(GUEST_KVM_OBJS) -o $@
+
+# The guest kernel for the sim backend: the same sources, host-compiled
+# with the build's flags (sanitizers included).
+$(BUILD)/guest-sim/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iguest -DXENEMU_GUEST_SIM $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(GUEST_SIM_LIB): $(GUEST_SIM_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
 # The configuration parser is a tool, not part of the core: its test links it.
 $(BUILD)/tests/test_config: $(BUILD)/tools/config.o
 
-$(BUILD)/xenemu: $(BUILD)/tools/xenemu.o $(BUILD)/tools/demo.o \
-                 $(BUILD)/tools/config.o $(LIB)
+TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
+
+$(BUILD)/xenemu: $(TOOL_OBJS) $(BACKEND_LIB) $(GUEST_SIM_LIB) $(LIB) \
+                 | $(GUEST_IMAGE)
+	$(CC) $(LDFLAGS) $(TOOL_OBJS) $(RUN_LIBS) -o $@
+
+$(BUILD)/bench/bench_evtchn: $(BUILD)/bench/bench_evtchn.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) $^ -o $@
+$(BUILD)/bench/bench_guest: $(BUILD)/bench/bench_guest.o $(BACKEND_LIB) \
+                            $(GUEST_SIM_LIB) $(LIB) | $(GUEST_IMAGE)
+	$(CC) $(LDFLAGS) $(BUILD)/bench/bench_guest.o $(RUN_LIBS) -o $@
 
-# Run every unit test of this build; stop at the first failure.
-test-run: $(TESTS)
+# Run every unit test of this build; stop at the first failure.  Then the
+# guest tests (tests/guest/run.sh): real guests on the backends in
+# GUEST_BACKENDS (KVM tests are skipped, with a message, where /dev/kvm is
+# not usable).
+GUEST_BACKENDS ?= sim kvm
+test-run: $(TESTS) $(BUILD)/xenemu $(GUEST_IMAGE)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+	@if [ -z "$(T)" ]; then \
+	    tests/guest/run.sh $(BUILD)/xenemu $(GUEST_BACKENDS); fi
 
-# The main job until guests run: the core's self-demonstration.
+# The main job: two guests exchanging events over an interdomain channel.
+run:
+	./scripts/deps.sh
+	$(MAKE) BUILD=build/plain CC=gcc build/plain/xenemu $(GUEST_IMAGE)
+	build/plain/xenemu run examples/pingpong.cfg
+
+# The core's self-demonstration, without guests.
 demo:
 	./scripts/deps.sh
 	$(MAKE) BUILD=build/plain CC=gcc build/plain/xenemu
@@ -88,8 +168,10 @@ check-tsan:
 
 bench:
 	./scripts/deps.sh
-	$(MAKE) BUILD=build/bench-O2 CC=gcc build/bench-O2/bench/bench_evtchn
+	$(MAKE) BUILD=build/bench-O2 CC=gcc build/bench-O2/bench/bench_evtchn \
+	    build/bench-O2/bench/bench_guest
 	build/bench-O2/bench/bench_evtchn
+	build/bench-O2/bench/bench_guest
 
 # The fuzz target is built by a sub-make with BUILD=$(FUZZ_BUILD), so the
 # link rule's $(BUILD)/fuzz_hypercall and the path run here are the same file.
@@ -110,10 +192,11 @@ fuzz:
 $(BUILD)/fuzz_hypercall: $(BUILD)/fuzz/fuzz_hypercall.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@
 
-install: $(LIB) $(TOOLS)
+install: $(LIB) $(TOOLS) $(GUEST_IMAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-	    $(DESTDIR)$(PREFIX)/include/xenemu
+	    $(DESTDIR)$(PREFIX)/include/xenemu $(DESTDIR)$(PREFIX)/lib/xenemu
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(GUEST_IMAGE) $(DESTDIR)$(PREFIX)/lib/xenemu/
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/xenemu/*.h $(DESTDIR)$(PREFIX)/include/xenemu/
 

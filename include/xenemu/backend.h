@@ -29,6 +29,14 @@ struct vm_params {
     void *console_opaque;
 };
 
+/* What a backend counted for one domain (zero where it has no such thing):
+ * exit counts, not times, are what says something on KVM here. */
+struct vm_stats {
+    uint64_t exits;      /* KVM_RUN returns to user space */
+    uint64_t hypercalls; /* hypercalls the guest made */
+    uint64_t upcalls;    /* upcalls delivered (callback vector injected) */
+};
+
 /*
  * A domain being run.  Each backend's private per-domain state starts with
  * this; d->backend_priv points at it from vm_create() to vm_destroy().
@@ -37,7 +45,16 @@ struct vm {
     const struct backend *be;
     struct domain *d;
     struct vm_params params;
+    struct vm_stats stats; /* atomic increments by the vCPU threads */
 };
+
+/* Add (vm)'s counters to (sum). */
+static inline void vm_stats_add(struct vm_stats *sum, const struct vm *vm)
+{
+    sum->exits += __atomic_load_n(&vm->stats.exits, __ATOMIC_RELAXED);
+    sum->hypercalls += __atomic_load_n(&vm->stats.hypercalls, __ATOMIC_RELAXED);
+    sum->upcalls += __atomic_load_n(&vm->stats.upcalls, __ATOMIC_RELAXED);
+}
 
 struct backend {
     const char *name; /* "kvm", "sim" */

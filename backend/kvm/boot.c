@@ -1,0 +1,204 @@
+/*
+ * boot.c: what the guest finds when it starts (guest_abi.h, "Booting on
+ * KVM"): the hvm_start_info with its command line and memory map, the
+ * identity page tables, and the register state of vCPU 0 (at the image's
+ * entry) and of secondary vCPUs (from VCPUOP_initialise's context).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm.h"
+
+#define CR0_PE   (1ull << 0)
+#define CR0_MP   (1ull << 1)
+#define CR0_ET   (1ull << 4)
+#define CR0_NE   (1ull << 5)
+#define CR0_WP   (1ull << 16)
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+
+#define PTE_P  (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_PS (1ull << 7)
+
+/* The selectors of the flat segments (the guest's own GDT uses the same:
+ * guest/arch/x86_64/entry.S). */
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+int kvm_write_boot_info(struct kvm_vm *kvm, const char *cmdline, char *err,
+                        size_t len)
+{
+    struct domain *d = kvm->vm.d;
+    uint8_t *ram = kvm->ram;
+    size_t cmd_len = strlen(cmdline);
+    struct hvm_memmap_table_entry map[2] = {
+        {.addr = 0, .size = XENEMU_BOOT_KERNEL_MIN, .type = E820_RESERVED},
+        {.addr = XENEMU_BOOT_KERNEL_MIN,
+         .size = kvm->ram_size - XENEMU_BOOT_KERNEL_MIN,
+         .type = E820_RAM},
+    };
+    struct hvm_start_info si = {
+        .magic = XEN_HVM_START_MAGIC_VALUE,
+        .version = 1,
+        .cmdline_paddr = XENEMU_BOOT_CMDLINE,
+        .memmap_paddr = XENEMU_BOOT_MEMMAP,
+        .memmap_entries = 2,
+    };
+
+    if (cmd_len >= XENEMU_BOOT_CMDLINE_MAX) {
+        snprintf(err, len, "%s: command line longer than %u bytes",
+                 kvm->vm.params.name, XENEMU_BOOT_CMDLINE_MAX - 1);
+        return -1;
+    }
+    memcpy(ram + XENEMU_BOOT_START_INFO, &si, sizeof(si));
+    memcpy(ram + XENEMU_BOOT_MEMMAP, map, sizeof(map));
+    memcpy(ram + XENEMU_BOOT_CMDLINE, cmdline, cmd_len + 1);
+
+    /* XENMEM_memory_map reports the same map as the start info. */
+    d->e820[0] = (struct domain_e820){map[0].addr, map[0].size, map[0].type};
+    d->e820[1] = (struct domain_e820){map[1].addr, map[1].size, map[1].type};
+    d->nr_e820 = 2;
+
+    /* 4 GiB identity map with 2 MiB pages: PML4, PDPT, 4 PDs. */
+    uint8_t *pt = ram + XENEMU_BOOT_PAGETABLES;
+    const uint64_t pt_gpa = XENEMU_BOOT_PAGETABLES;
+
+    memset(pt, 0, 6 * 4096);
+    put64(pt, (pt_gpa + 0x1000) | PTE_P | PTE_RW);
+    for (uint64_t i = 0; i < 4; i++) {
+        put64(pt + 0x1000 + i * 8,
+              (pt_gpa + 0x2000 + i * 0x1000) | PTE_P | PTE_RW);
+        for (uint64_t j = 0; j < 512; j++)
+            put64(pt + 0x2000 + i * 0x1000 + j * 8,
+                  (i << 30 | j << 21) | PTE_P | PTE_RW | PTE_PS);
+    }
+    return 0;
+}
+
+static void flat_segment(struct kvm_segment *s, uint16_t sel, bool code,
+                         bool is64)
+{
+    *s = (struct kvm_segment){
+        .base = 0,
+        .limit = 0xffffffff,
+        .selector = sel,
+        .type = code ? 0xb : 0x3, /* execute/read or read/write, accessed */
+        .present = 1,
+        .dpl = 0,
+        .db = code && is64 ? 0 : 1,
+        .s = 1,
+        .l = code && is64,
+        .g = 1,
+    };
+}
+
+/* Segment and control registers for (mode); the rest as KVM has them. */
+static void mode_sregs(struct kvm_sregs *s, bool is64)
+{
+    flat_segment(&s->cs, SEL_CODE, true, is64);
+    flat_segment(&s->ds, SEL_DATA, false, is64);
+    s->es = s->fs = s->gs = s->ss = s->ds;
+    /* No GDT or IDT (empty limits: a selector load or an exception before
+     * the guest loads its own faults instead of reading gpa 0). */
+    s->gdt.base = s->idt.base = 0;
+    s->gdt.limit = s->idt.limit = 0;
+}
+
+bool kvm_vcpu_long_mode(const struct kvm_sregs *s)
+{
+    /* Real-guests.md: the 64-bit ABI only when EFER.LMA and CS.L. */
+    return (s->efer & EFER_LMA) && s->cs.l;
+}
+
+static int set_state(struct kvm_vcpu *kv, const struct kvm_sregs *s,
+                     const struct kvm_regs *r, char *err, size_t len)
+{
+    if (ioctl(kv->fd, KVM_SET_SREGS, s) < 0 ||
+        ioctl(kv->fd, KVM_SET_REGS, r) < 0) {
+        snprintf(err, len, "vcpu%u: setting registers: %s", kv->v->id,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int kvm_setup_boot_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
+{
+    const struct kvm_image *img = &kv->vm->image;
+    bool is64 = img->mode == KVM_ENTRY_64;
+    struct kvm_sregs s;
+    struct kvm_regs r = {
+        .rip = img->entry,
+        .rflags = 0x2,
+        .rbx = XENEMU_BOOT_START_INFO,
+        .rdi = XENEMU_BOOT_START_INFO,
+    };
+
+    if (ioctl(kv->fd, KVM_GET_SREGS, &s) < 0) {
+        snprintf(err, len, "vcpu0: KVM_GET_SREGS: %s", strerror(errno));
+        return -1;
+    }
+    mode_sregs(&s, is64);
+    if (is64) {
+        s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+        s.cr3 = XENEMU_BOOT_PAGETABLES;
+        s.cr4 = CR4_PAE;
+        s.efer = EFER_LME | EFER_LMA;
+    } else {
+        /* PVH: flat protected mode, paging off. */
+        s.cr0 = CR0_PE | CR0_ET;
+        s.cr3 = s.cr4 = s.efer = 0;
+    }
+    return set_state(kv, &s, &r, err, len);
+}
+
+int kvm_setup_ap_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
+{
+    const struct vcpu_hvm_context *ctx = &kv->v->hvm_ctx;
+    const struct vcpu_hvm_x86_64 *c = &ctx->cpu_regs.x86_64;
+    struct kvm_sregs s;
+    struct kvm_regs r;
+
+    /* The core accepts 32-bit contexts too (Xen does); entering 32-bit
+     * paged modes is unreliable here (host-kvm.md), so only 64B runs. */
+    if (ctx->mode != VCPU_HVM_MODE_64B) {
+        snprintf(err, len,
+                 "vcpu%u: VCPUOP_initialise mode %u unsupported "
+                 "(only VCPU_HVM_MODE_64B)",
+                 kv->v->id, ctx->mode);
+        return -1;
+    }
+    if (ioctl(kv->fd, KVM_GET_SREGS, &s) < 0) {
+        snprintf(err, len, "vcpu%u: KVM_GET_SREGS: %s", kv->v->id,
+                 strerror(errno));
+        return -1;
+    }
+    mode_sregs(&s, true);
+    s.cr0 = c->cr0;
+    s.cr3 = c->cr3;
+    s.cr4 = c->cr4;
+    s.efer = c->efer | EFER_LMA; /* long mode is active: CR0.PG is set */
+    r = (struct kvm_regs){
+        .rax = c->rax,
+        .rcx = c->rcx,
+        .rdx = c->rdx,
+        .rbx = c->rbx,
+        .rsp = c->rsp,
+        .rbp = c->rbp,
+        .rsi = c->rsi,
+        .rdi = c->rdi,
+        .rip = c->rip,
+        .rflags = c->rflags | 0x2, /* bit 1 is always set */
+    };
+    return set_state(kv, &s, &r, err, len);
+}

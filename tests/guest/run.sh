@@ -1,0 +1,106 @@
+#!/bin/sh
+# run.sh: the guest tests.  Runs xenemu's guest kernel on each backend named
+# and checks what the guests print (their RESULT lines, the event-channel
+# ABI they chose) and how `xenemu run` exits.
+#
+#   tests/guest/run.sh PATH/TO/xenemu BACKEND...     (BACKEND: sim, kvm)
+#
+# KVM cases are skipped, saying why, where /dev/kvm is not usable.
+set -u
+XENEMU=$1
+shift
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+TIMEOUT=${GUEST_TEST_TIMEOUT:-300}
+failed=0
+passed=0
+
+# expect NAME BACKEND STATUS CFG PATTERN...: run CFG on BACKEND; the exit
+# status must be STATUS and every PATTERN (an extended regex) must match a
+# line of the output (stdout and stderr together).
+expect() {
+    name=$1 backend=$2 status=$3 cfg=$4
+    shift 4
+    log="$OUT/$backend-$name.log"
+    "$XENEMU" run --backend "$backend" --timeout "$TIMEOUT" "$ROOT/$cfg" \
+        >"$log" 2>&1
+    rc=$?
+    why=""
+    [ "$rc" -eq "$status" ] || why="exit status $rc, expected $status"
+    for pattern in "$@"; do
+        [ -n "$why" ] && break
+        grep -Eq -- "$pattern" "$log" || why="no line matches '$pattern'"
+    done
+    if [ -z "$why" ]; then
+        echo "ok - $backend $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL - $backend $name: $why; output:"
+        sed 's/^/    /' "$log"
+        failed=$((failed + 1))
+    fi
+}
+
+run_cases() {
+    b=$1
+    expect pingpong "$b" 0 examples/pingpong.cfg \
+        '^\[ping\] RESULT pingpong PASS .*received=200' \
+        '^\[pong\] RESULT pingpong PASS .*received=200' \
+        '^\[ping\] .*evtchn FIFO' 'ping \(domain 1, '"$b"'\): poweroff' \
+        'pong \(domain 2, '"$b"'\): poweroff'
+    expect ipi "$b" 0 tests/guest/ipi.cfg '^RESULT ipi PASS .*vcpus=2'
+    expect priority "$b" 0 tests/guest/priority.cfg '^RESULT priority PASS'
+    expect timer "$b" 0 tests/guest/timer.cfg '^RESULT timer PASS count=20 events=20'
+    expect mask "$b" 0 tests/guest/mask.cfg '^RESULT mask PASS'
+    expect all-fifo "$b" 0 tests/guest/all-fifo.cfg 'evtchn FIFO' \
+        '^RESULT priority PASS' '^RESULT all PASS'
+    # The 2-level fallback: the disable flag and Xen 4.3 both answer
+    # init_control with -ENOSYS; fifo_events=0 never asks.
+    expect fallback-flag "$b" 0 tests/guest/fallback-flag.cfg \
+        'evtchn: 2-level \(init_control: -38\)' '^RESULT priority SKIP' \
+        '^RESULT ipi PASS' '^RESULT all PASS'
+    expect fallback-4.3 "$b" 0 tests/guest/fallback-4.3.cfg \
+        'Xen 4\.3' 'evtchn: 2-level \(init_control: -38\)' '^RESULT all PASS'
+    expect fifo-events-0 "$b" 0 tests/guest/fifo-events-0.cfg \
+        'evtchn: 2-level \(fifo_events=0\)' '^RESULT all PASS'
+    expect enosys-fallback "$b" 0 tests/guest/enosys-fallback.cfg \
+        'evtchn: 2-level \(init_control: -38\)' '^RESULT mask PASS'
+    # A failing guest test crashes its domain: exit status 1.
+    expect guest-failure "$b" 1 tests/guest/unknown-test.cfg \
+        '^RESULT .*FAIL' 'unknown-test \(domain 1, '"$b"'\): crash'
+}
+
+for backend in "$@"; do
+    case $backend in
+    kvm)
+        if ! why=$("$XENEMU" backends | grep '^kvm: '); then
+            echo "FAIL - cannot ask xenemu which backends are usable"
+            failed=$((failed + 1))
+            continue
+        fi
+        if [ "$why" != "kvm: usable" ]; then
+            echo "skip - kvm guest tests: ${why#kvm: }"
+            continue
+        fi
+        run_cases kvm
+        ;;
+    sim)
+        run_cases sim
+        expect pingpong-100k sim 0 tests/guest/pingpong-100k.cfg \
+            '^\[ping\] RESULT pingpong PASS .*received=100000' \
+            '^\[pong\] RESULT pingpong PASS .*received=100000'
+        ;;
+    *)
+        echo "run.sh: unknown backend '$backend'" >&2
+        exit 2
+        ;;
+    esac
+done
+# Errors at the edge: one line naming the file, line and key.
+expect bad-config sim 2 tests/guest/bad-memory.cfg \
+    'bad-memory\.cfg:2: memory: .*not an integer'
+
+echo "guest tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
