@@ -8,9 +8,9 @@
  * interrupts KVM_RUN (-EINTR) or stays pending until the next KVM_RUN,
  * which then returns at once: no kick is lost.  The handler never runs
  * (the signal is blocked again by the time KVM_RUN returns): the loop
- * consumes the pending signal with sigtimedwait() after each -EINTR.  A watchdog thread per VM
- * sends the signal to every vCPU inside KVM_RUN every WATCHDOG_MS, so a
- * guest spinning at CPL0 still sees stop requests.
+ * consumes the pending signal with sigtimedwait() after each -EINTR.  A
+ * watchdog thread per VM sends the signal to every vCPU inside KVM_RUN every
+ * WATCHDOG_MS, so a guest spinning at CPL0 still sees stop requests.
  */
 #include <errno.h>
 #include <signal.h>
@@ -312,7 +312,6 @@ static void run_loop(struct kvm_vcpu *kv)
         if (handle_exit(kv))
             return;
     }
-    if (getenv("KVMDBG")) { struct kvm_regs r; ioctl(kv->fd, KVM_GET_REGS, &r); kvm_log(kv->vm, "vcpu%u stopped at rip=%#llx rflags=%#llx", kv->v->id, r.rip, r.rflags); for (int q = 0; q < 24 && r.rsp + q * 8 < kv->vm->ram_size; q++) { uint64_t x; memcpy(&x, kv->vm->ram + r.rsp + q * 8, 8); if (x >= 0x100000 && x < 0x110000) fprintf(stderr, " %#llx", (unsigned long long)x); } fprintf(stderr, "\n"); struct vcpu_time_info *ti = &((struct vcpu_info *)vcpu_info_of(kv->v))->time; kvm_log(kv->vm, "time ver=%u ts=%llu sys=%llu mul=%u sh=%d guest_tsc=%llu host=%llu", ti->version, (unsigned long long)ti->tsc_timestamp, (unsigned long long)ti->system_time, ti->tsc_to_system_mul, ti->tsc_shift, (unsigned long long)kvm_guest_tsc(kv), (unsigned long long)hv_rdtsc()); }
 }
 
 static void *vcpu_thread(void *arg)

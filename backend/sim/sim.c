@@ -71,27 +71,26 @@ static int check_memory(const struct vm_params *p, unsigned int nr_vcpus,
         (uint64_t)nr_vcpus * SIM_STACK_SIZE;
 
     if (p->memory_bytes % GUEST_PAGE_SIZE) {
-        snprintf(err, len, "%s: memory is not a whole number of pages",
-                 p->name);
+        snprintf(err, len, "memory is not a whole number of pages");
         return -1;
     }
     if (p->memory_bytes < need) {
         snprintf(err, len,
-                 "%s: %llu MiB of memory is too little for the sim backend "
-                 "with %u vCPUs (needs at least %llu MiB)",
-                 p->name, (unsigned long long)(p->memory_bytes / MIB),
-                 nr_vcpus, (unsigned long long)((need + MIB - 1) / MIB));
+                 "%llu MiB of memory is too little for the sim backend "
+                 "with %u vCPU%s (needs at least %llu MiB)",
+                 (unsigned long long)(p->memory_bytes / MIB), nr_vcpus,
+                 nr_vcpus == 1 ? "" : "s",
+                 (unsigned long long)((need + MIB - 1) / MIB));
         return -1;
     }
     if (p->memory_bytes > SIM_MAX_RAM) {
-        snprintf(err, len,
-                 "%s: the sim backend runs at most %llu MiB of memory",
-                 p->name, (unsigned long long)(SIM_MAX_RAM / MIB));
+        snprintf(err, len, "the sim backend runs at most %llu MiB of memory",
+                 (unsigned long long)(SIM_MAX_RAM / MIB));
         return -1;
     }
     if (strlen(p->cmdline) >= XENEMU_BOOT_CMDLINE_MAX) {
-        snprintf(err, len, "%s: command line longer than %u characters",
-                 p->name, XENEMU_BOOT_CMDLINE_MAX - 1);
+        snprintf(err, len, "command line longer than %u characters",
+                 XENEMU_BOOT_CMDLINE_MAX - 1);
         return -1;
     }
     return 0;
@@ -267,7 +266,7 @@ static int sim_vm_create(struct domain *d, const struct vm_params *p,
         return -1;
     rc = vm_setup(d, p, &vm);
     if (rc) {
-        snprintf(err, len, "%s: %s", p->name, strerror(rc));
+        snprintf(err, len, "cannot set up the sim vm: %s", strerror(rc));
         return -1;
     }
     domain_set_ram(d, vm->ram, vm->ram_size);
@@ -293,8 +292,7 @@ static int sim_vm_start(struct vm *v, char *err, size_t len)
     }
     pthread_mutex_unlock(&vm->lock);
     if (rc) {
-        snprintf(err, len, "%s: cannot start vCPU 0: %s", v->params.name,
-                 strerror(rc));
+        snprintf(err, len, "cannot start vCPU 0: %s", strerror(rc));
         return -1;
     }
     return 0;

@@ -44,6 +44,13 @@
  * SCHEDOP_shutdown(SHUTDOWN_crash) would for a non-zero byte. */
 #define XENEMU_DEBUG_EXIT_PORT 0xe9u
 
+/* A port the VMM does not claim: writing it is only an exit, at which the
+ * VMM injects a pending upcall.  On this platform's KVM the interrupt-window
+ * exit requested while interrupts were off comes late (at some later exit,
+ * not right after `sti`), so the guest's irq-enable is `sti; nop; out` when
+ * it re-enables interrupts (guest/arch/x86_64/arch.c). */
+#define XENEMU_IRQ_WINDOW_PORT 0xeau
+
 /* ---- Booting on KVM ----
  *
  * The VMM loads the ELF image by its program headers' physical addresses

@@ -6,24 +6,10 @@
  * Addresses: the VMM's page tables map the first 4 GiB 1:1, so a kernel
  * pointer is its guest-physical address.
  */
-/* Xen's current interface: without it the public headers give the
- * pre-3.2 hypercall numbers (sched_op 6, event_channel_op 16). */
-#ifndef __XEN_TOOLS__
-#define __XEN_TOOLS__
-#endif
 #include <stddef.h>
 #include <stdint.h>
 
-#include <xen/xen.h>
-#include <xen/vcpu.h>
-#include <xen/hvm/hvm_vcpu.h>
-
-/* arch.h's header comment has a nested comment start that -Wcomment
- * rejects (to be fixed there; guest/platform.h works around it too). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
-#include "arch.h"
-#pragma GCC diagnostic pop
+#include "platform.h"
 #include "xenemu/guest_abi.h"
 
 #define MAX_CPUS    128  /* DOMAIN_MAX_VCPUS */
@@ -31,9 +17,6 @@
 #define SEL_DATA    0x10
 #define MSR_EFER    0xc0000080u
 #define MSR_GS_BASE 0xc0000101u
-#define XEN_ENODEV  19
-#define XEN_EIO     5
-#define XEN_EINVAL  22
 
 /* Linker script and entry.S symbols. */
 extern char __image_start[], __image_end[];
@@ -212,9 +195,20 @@ void arch_irq_disable(void)
 
 void arch_irq_enable(void)
 {
-    /* A held-back upcall: the VMM asked for an interrupt window, which
-     * opens right after sti. */
-    __asm__ volatile("sti" ::: "memory");
+    /*
+     * A held-back upcall must arrive right after sti, as on hardware.  The
+     * VMM asked KVM for an interrupt-window exit, but on this platform's
+     * software KVM (kvm_pvm) that exit comes late, only at some later
+     * exit: a short sti...cli window never sees the upcall, and a
+     * SCHEDOP_block loop spins.  So, when interrupts were off, leave to
+     * the VMM once after sti (the nop ends the sti shadow): at that exit
+     * the VMM injects a pending upcall, delivered before the next
+     * instruction.  A write to an unclaimed port costs one exit.
+     */
+    if (arch_irqs_enabled())
+        return;
+    __asm__ volatile("sti\n\tnop\n\toutb %%al, %0" ::"i"(XENEMU_IRQ_WINDOW_PORT)
+                     : "rax", "memory");
 }
 
 bool arch_irqs_enabled(void)
