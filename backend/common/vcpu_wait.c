@@ -59,12 +59,14 @@ void vcpu_waiter_destroy(struct vcpu_waiter *w)
 void vcpu_waiter_kick(struct vcpu_waiter *w)
 {
     /* kicked is set under the lock the waiter checks it under, so a kick
-     * lands either before the check (the wait does not start) or during
-     * the wait (the broadcast ends it). */
+     * lands either before the check (the wait does not start) or while the
+     * waiter sleeps in pthread_cond_wait() (which gave up the lock
+     * atomically), and then the broadcast ends the wait.  Broadcasting after
+     * the unlock spares the woken waiter from blocking on our lock. */
     pthread_mutex_lock(&w->lock);
     w->kicked = true;
-    pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->lock);
+    pthread_cond_broadcast(&w->cond);
 }
 
 void vcpu_waiter_wait(struct vcpu_waiter *w, const struct hv *hv,
@@ -94,6 +96,11 @@ struct vtimer_service {
     pthread_cond_t fired; /* signalled when firing goes back to NULL */
     struct vtimer *list;
     struct vtimer *firing; /* being fired outside the lock, or NULL */
+    /* The thread is asleep until (sleep_until) (0: until signalled); a
+     * vtimer_arm() that does not bring the earliest deadline forward need
+     * not wake it, which saves a context switch on every re-arm. */
+    bool sleeping;
+    uint64_t sleep_until;
     bool stop;
     pthread_t thread;
 };
@@ -147,6 +154,8 @@ static void *vtimer_thread(void *arg)
             continue;
         }
         next = earliest(s);
+        s->sleeping = true;
+        s->sleep_until = next;
         if (next) {
             struct timespec until = monotonic_at(s->hv, next);
 
@@ -154,6 +163,7 @@ static void *vtimer_thread(void *arg)
         } else {
             pthread_cond_wait(&s->cond, &s->lock);
         }
+        s->sleeping = false;
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -197,7 +207,7 @@ void vtimer_service_destroy(struct vtimer_service *s)
 {
     pthread_mutex_lock(&s->lock);
     s->stop = true;
-    pthread_cond_signal(&s->cond);
+    pthread_cond_signal(&s->cond); /* unconditionally: it must see stop */
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
     pthread_cond_destroy(&s->fired);
@@ -235,7 +245,10 @@ void vtimer_arm(struct vtimer_service *s, struct vtimer *t,
 {
     pthread_mutex_lock(&s->lock);
     t->deadline = deadline_ns;
-    /* The thread may be sleeping towards a later deadline. */
-    pthread_cond_signal(&s->cond);
+    /* Wake the thread only if it sleeps towards a later deadline (or none);
+     * a later or stopped deadline is found when it next wakes anyway. */
+    if (s->sleeping && deadline_ns &&
+        (!s->sleep_until || deadline_ns < s->sleep_until))
+        pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }

@@ -295,6 +295,20 @@ static int kvm_vm_start(struct vm *vm, char *err, size_t len)
     return 0;
 }
 
+/* Sum the vCPUs' counters into vm.stats (struct vm_stats); they are only
+ * written by their own threads, which have all been joined. */
+static void collect_stats(struct kvm_vm *kvm)
+{
+    struct vm_stats sum = {0};
+
+    for (unsigned int i = 0; i < kvm->nr_vcpus; i++) {
+        sum.exits += kvm->vcpus[i].exits;
+        sum.hypercalls += kvm->vcpus[i].hypercalls;
+        sum.upcalls += kvm->vcpus[i].injections;
+    }
+    kvm->vm.stats = sum;
+}
+
 static void kvm_vm_wait(struct vm *vm)
 {
     struct kvm_vm *kvm = kvm_vm_of(vm);
@@ -319,6 +333,7 @@ static void kvm_vm_wait(struct vm *vm)
         pthread_mutex_unlock(&kvm->lock);
     }
     kvm_watchdog_stop(kvm);
+    collect_stats(kvm);
 }
 
 static void kvm_vm_stop(struct vm *vm)
@@ -332,17 +347,6 @@ static void kvm_vm_destroy(struct vm *vm)
     struct domain *d = vm->d;
 
     kvm_watchdog_stop(kvm); /* if vm_wait() was not called */
-    if (getenv("XENEMU_KVM_STATS")) {
-        for (unsigned int i = 0; i < kvm->nr_vcpus; i++)
-            if (kvm->vcpus[i].exits)
-                kvm_log(kvm,
-                        "vcpu%u: %llu exits, %llu hypercalls, "
-                        "%llu injections, %llu interrupted runs",
-                        i, (unsigned long long)kvm->vcpus[i].exits,
-                        (unsigned long long)kvm->vcpus[i].hypercalls,
-                        (unsigned long long)kvm->vcpus[i].injections,
-                        (unsigned long long)kvm->vcpus[i].interrupted);
-    }
     destroy_vcpus(kvm, kvm->nr_vcpus);
     free(kvm->vcpus);
     vtimer_service_destroy(kvm->timers);
