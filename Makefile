@@ -114,6 +114,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(HARNESS) $(LIB)
 
 # The configuration parser is a tool, not part of the core: its test links it.
 $(BUILD)/tests/test_config: $(BUILD)/tools/config.o
+# Backend tests link the backend's objects they test.
+$(BUILD)/tests/test_kvm_elf: $(BUILD)/backend/kvm/elf.o
+$(BUILD)/tests/test_vcpu_wait: $(BUILD)/backend/common/vcpu_wait.o
 
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
 

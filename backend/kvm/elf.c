@@ -19,12 +19,10 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "xenemu/xen_public.h"
 
 /* An image larger than this is not a kernel (and not read into memory). */
 #define ELF_MAX_FILE (512u << 20)
-
-/* XEN_ELFNOTE_PHYS32_ENTRY from xen/elfnote.h (the note type). */
-#define XEN_NOTE_PHYS32_ENTRY 18
 
 /* The one format of every program header, whatever the class. */
 struct phdr {
@@ -150,7 +148,7 @@ static bool find_phys32_entry(const struct image_file *f, const struct phdr *p,
         desc_len = ((uint64_t)hdr[1] + 3) & ~3ull;
         if (!in_bounds(off + 12, name_len + desc_len, p->filesz))
             return false;
-        if (hdr[0] == 4 && hdr[2] == XEN_NOTE_PHYS32_ENTRY && hdr[1] >= 4 &&
+        if (hdr[0] == 4 && hdr[2] == XEN_ELFNOTE_PHYS32_ENTRY && hdr[1] >= 4 &&
             !memcmp(f->data + p->offset + off + 12, "Xen", 4)) {
             uint32_t e;
 

@@ -99,8 +99,7 @@ static bool notes_have_xenemu(const uint8_t *buf, uint64_t len, uint64_t align)
         memcpy(&nh, buf + pos, sizeof(nh));
         if (nh.n_namesz > len - name_at)
             return false; /* truncated: nothing trustworthy follows */
-        if (nh.n_type == XENEMU_ELFNOTE_GUEST &&
-            nh.n_namesz == sizeof(name) &&
+        if (nh.n_type == XENEMU_ELFNOTE_GUEST && nh.n_namesz == sizeof(name) &&
             !memcmp(buf + name_at, name, sizeof(name)))
             return true;
         pos = round_up(name_at + nh.n_namesz, align) +
@@ -129,8 +128,8 @@ static bool area_has_xenemu(const struct image *im, const struct area *a)
 }
 
 /* Entry (i) of a program header table as a note area, if it is one. */
-static bool phdr_note(const struct image *im, const struct table *t,
-                      uint64_t i, struct area *a)
+static bool phdr_note(const struct image *im, const struct table *t, uint64_t i,
+                      struct area *a)
 {
     uint64_t at = t->offset + i * t->entsize;
 
@@ -151,8 +150,8 @@ static bool phdr_note(const struct image *im, const struct table *t,
 }
 
 /* Entry (i) of a section header table as a note area, if it is one. */
-static bool shdr_note(const struct image *im, const struct table *t,
-                      uint64_t i, struct area *a)
+static bool shdr_note(const struct image *im, const struct table *t, uint64_t i,
+                      struct area *a)
 {
     uint64_t at = t->offset + i * t->entsize;
 
@@ -172,8 +171,8 @@ static bool shdr_note(const struct image *im, const struct table *t,
     return true;
 }
 
-typedef bool (*entry_fn)(const struct image *, const struct table *,
-                         uint64_t, struct area *);
+typedef bool (*entry_fn)(const struct image *, const struct table *, uint64_t,
+                         struct area *);
 
 /* Is the table sound (entries at least (min_entsize), inside the file)? */
 static bool table_ok(const struct image *im, const struct table *t,

@@ -46,8 +46,7 @@ struct sim_vcpu *sim_current(void)
 static struct sim_vcpu *current_or_die(const char *what)
 {
     if (!sim_cur) {
-        fprintf(stderr, "xenemu: %s called outside a sim vCPU thread\n",
-                what);
+        fprintf(stderr, "xenemu: %s called outside a sim vCPU thread\n", what);
         abort();
     }
     return sim_cur;
@@ -194,6 +193,23 @@ static void run_guest(struct sim_vcpu *sv, bool boot,
     sched_domain_shutdown(sv->v->domain, SHUTDOWN_crash);
 }
 
+/* A word at the lowest address of each stack: a thread that finds it
+ * changed when it leaves has overflowed into the next vCPU's stack. */
+static const uint64_t stack_canary = 0x58454e454d555354u;
+
+static void canary_set(struct sim_vcpu *sv)
+{
+    memcpy(sv->stack, &stack_canary, sizeof(stack_canary));
+}
+
+static void canary_check(const struct sim_vcpu *sv)
+{
+    if (memcmp(sv->stack, &stack_canary, sizeof(stack_canary)))
+        fprintf(stderr,
+                "%s: vCPU %u overflowed its %zu-byte stack (sim backend)\n",
+                sv->vm->vm.params.name, sv->v->id, sv->vm->stack_size);
+}
+
 /* The thread is done with guest code: leave for good (true), or run
  * again because VCPUOP_up came while it was leaving (false). */
 static bool thread_leave(struct sim_vcpu *sv)
@@ -201,6 +217,7 @@ static bool thread_leave(struct sim_vcpu *sv)
     struct sim_vm *vm = sv->vm;
     bool again;
 
+    canary_check(sv);
     pthread_mutex_lock(&vm->lock);
     again = sv->restart && !sim_must_leave(sv);
     sv->restart = false;
@@ -242,6 +259,7 @@ int sim_thread_start(struct sim_vcpu *sv)
 
     if (rc)
         return rc;
+    canary_set(sv);
     rc = pthread_attr_setstack(&attr, sv->stack, vm->stack_size);
     if (!rc)
         rc = pthread_create(&sv->thread, &attr, vcpu_thread, sv);

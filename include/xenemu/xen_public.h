@@ -24,6 +24,7 @@
 #include <xen/memory.h>
 #include <xen/version.h>
 #include <xen/features.h>
+#include <xen/elfnote.h>
 /*
  * <xen/hvm/save.h> (pulled in by domctl.h) refuses __STRICT_ANSI__ because it
  * uses anonymous unions; those are standard since C11, so the check is lifted

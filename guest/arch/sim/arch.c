@@ -76,8 +76,7 @@ int arch_hypercall_page_init(uint32_t cpuid_base)
 
 uint64_t arch_virt_to_phys(const void *p)
 {
-    uint64_t gpa = (uint64_t)((uintptr_t)p -
-                              (uintptr_t)xenemu_sim_ram_base());
+    uint64_t gpa = (uint64_t)((uintptr_t)p - (uintptr_t)xenemu_sim_ram_base());
 
     /* A round trip proves (p) is in RAM (not shadowed by an overlay). */
     if (xenemu_sim_phys_to_virt(gpa) != p)
