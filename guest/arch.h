@@ -1,10 +1,10 @@
 /*
  * arch.h: what the guest kernel needs from the machine it runs on.
  *
- * The guest kernel (the C files of guest/) is written once against these functions and
- * built twice: with guest/arch/x86_64/ into a 64-bit image that KVM runs,
- * and with guest/arch/sim/ into the host build that backend/sim runs as host
- * threads.  Nothing outside guest/arch/ knows which build it is in.
+ * The guest kernel (the C files of guest/) is written once against these
+ * functions and built twice: with guest/arch/x86_64/ into a 64-bit image that
+ * KVM runs, and with guest/arch/sim/ into the host build that backend/sim runs
+ * as host threads.  Nothing outside guest/arch/ knows which build it is in.
  *
  * Rule for both builds: the guest kernel has no mutable static data.  The
  * sim backend runs several domains' kernels in one process, so every piece

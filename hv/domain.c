@@ -294,6 +294,16 @@ void domain_set_ram(struct domain *d, uint8_t *ram, uint64_t size)
     d->nr_e820 = 1;
 }
 
+int domain_set_memory_map(struct domain *d, const struct domain_e820 *map,
+                          unsigned int n)
+{
+    if (!n || n > DOMAIN_E820_MAX)
+        return -XEN_EINVAL;
+    memcpy(d->e820, map, n * sizeof(*map));
+    d->nr_e820 = n;
+    return 0;
+}
+
 int domain_pause(struct domain *d)
 {
     pthread_mutex_lock(&d->event_lock);

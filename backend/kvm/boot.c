@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm.h"
+#include "../common/boot_info.h"
 
 #define CR0_PE   (1ull << 0)
 #define CR0_MP   (1ull << 1)
@@ -38,36 +39,15 @@ static void put64(uint8_t *p, uint64_t v)
 int kvm_write_boot_info(struct kvm_vm *kvm, const char *cmdline, char *err,
                         size_t len)
 {
-    struct domain *d = kvm->vm.d;
+    const struct domain_e820 map[2] = {
+        {0, XENEMU_BOOT_KERNEL_MIN, E820_RESERVED},
+        {XENEMU_BOOT_KERNEL_MIN, kvm->ram_size - XENEMU_BOOT_KERNEL_MIN,
+         E820_RAM},
+    };
     uint8_t *ram = kvm->ram;
-    size_t cmd_len = strlen(cmdline);
-    struct hvm_memmap_table_entry map[2] = {
-        {.addr = 0, .size = XENEMU_BOOT_KERNEL_MIN, .type = E820_RESERVED},
-        {.addr = XENEMU_BOOT_KERNEL_MIN,
-         .size = kvm->ram_size - XENEMU_BOOT_KERNEL_MIN,
-         .type = E820_RAM},
-    };
-    struct hvm_start_info si = {
-        .magic = XEN_HVM_START_MAGIC_VALUE,
-        .version = 1,
-        .cmdline_paddr = XENEMU_BOOT_CMDLINE,
-        .memmap_paddr = XENEMU_BOOT_MEMMAP,
-        .memmap_entries = 2,
-    };
 
-    if (cmd_len >= XENEMU_BOOT_CMDLINE_MAX) {
-        snprintf(err, len, "%s: command line longer than %u bytes",
-                 kvm->vm.params.name, XENEMU_BOOT_CMDLINE_MAX - 1);
+    if (boot_info_write(kvm->vm.d, cmdline, map, 2, err, len))
         return -1;
-    }
-    memcpy(ram + XENEMU_BOOT_START_INFO, &si, sizeof(si));
-    memcpy(ram + XENEMU_BOOT_MEMMAP, map, sizeof(map));
-    memcpy(ram + XENEMU_BOOT_CMDLINE, cmdline, cmd_len + 1);
-
-    /* XENMEM_memory_map reports the same map as the start info. */
-    d->e820[0] = (struct domain_e820){map[0].addr, map[0].size, map[0].type};
-    d->e820[1] = (struct domain_e820){map[1].addr, map[1].size, map[1].type};
-    d->nr_e820 = 2;
 
     /* 4 GiB identity map with 2 MiB pages: PML4, PDPT, 4 PDs. */
     uint8_t *pt = ram + XENEMU_BOOT_PAGETABLES;

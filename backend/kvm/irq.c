@@ -16,6 +16,7 @@
 #include "xenemu/cpuid.h"
 #include "xenemu/hvm.h"
 #include "kvm.h"
+#include "xenemu/sched.h"
 
 static bool upcall_wanted(const struct kvm_vcpu *kv, uint8_t *vector)
 {
@@ -137,9 +138,11 @@ static void op_vcpu_up(struct vcpu *v)
     if (!kv)
         return;
     rc = kvm_vcpu_start(kv);
-    if (rc && rc != -EBUSY)
+    if (rc && rc != -EBUSY) {
         kvm_log(kv->vm, "vcpu%u: cannot start its thread: error %d", v->id,
                 -rc);
+        sched_domain_shutdown(v->domain, SHUTDOWN_crash);
+    }
 }
 
 const struct hv_backend_ops kvm_hv_ops = {

@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include "sim.h"
+#include "../common/boot_info.h"
 #include "xenemu/guest_abi.h"
 
 #define MIB (1024u * 1024u)
@@ -90,11 +91,6 @@ static int check_memory(const struct vm_params *p, unsigned int nr_vcpus,
                  (unsigned long long)(SIM_MAX_RAM / MIB));
         return -1;
     }
-    if (strlen(p->cmdline) >= XENEMU_BOOT_CMDLINE_MAX) {
-        snprintf(err, len, "command line longer than %u characters",
-                 XENEMU_BOOT_CMDLINE_MAX - 1);
-        return -1;
-    }
     return 0;
 }
 
@@ -108,38 +104,6 @@ static unsigned int layout(const struct sim_vm *vm, struct domain_e820 *e)
                                 stacks - XENEMU_BOOT_KERNEL_MIN, E820_RAM};
     e[2] = (struct domain_e820){stacks, vm->ram_size - stacks, E820_RESERVED};
     return 3;
-}
-
-/* Write struct hvm_start_info (version 1), its memory map and the command
- * line at their guest_abi.h addresses; give the domain the same map. */
-static void write_boot_info(struct sim_vm *vm, const char *cmdline)
-{
-    struct domain *d = vm->vm.d;
-    struct hvm_start_info *si =
-        (struct hvm_start_info *)(vm->ram + XENEMU_BOOT_START_INFO);
-    struct hvm_memmap_table_entry *map =
-        (struct hvm_memmap_table_entry *)(vm->ram + XENEMU_BOOT_MEMMAP);
-    struct domain_e820 e820[3];
-    unsigned int n = layout(vm, e820);
-
-    _Static_assert(3 <= XENEMU_BOOT_MEMMAP_MAX && 3 <= DOMAIN_E820_MAX,
-                   "memory map size");
-    for (unsigned int i = 0; i < n; i++) {
-        map[i] = (struct hvm_memmap_table_entry){
-            .addr = e820[i].addr, .size = e820[i].size, .type = e820[i].type};
-        d->e820[i] = e820[i];
-    }
-    /* domain_set_ram() made all of RAM one entry; the stacks and the low
-     * MiB are not the guest's to reuse (XENMEM_memory_map). */
-    d->nr_e820 = n;
-    memcpy(vm->ram + XENEMU_BOOT_CMDLINE, cmdline, strlen(cmdline) + 1);
-    *si = (struct hvm_start_info){
-        .magic = XEN_HVM_START_MAGIC_VALUE,
-        .version = 1,
-        .cmdline_paddr = XENEMU_BOOT_CMDLINE,
-        .memmap_paddr = XENEMU_BOOT_MEMMAP,
-        .memmap_entries = n,
-    };
 }
 
 /* Per-vCPU state: waiter, timer, stack.  0 or -errno. */
@@ -257,9 +221,12 @@ static int vm_setup(struct domain *d, const struct vm_params *p,
     return 0;
 }
 
+static void sim_vm_destroy(struct vm *v);
+
 static int sim_vm_create(struct domain *d, const struct vm_params *p,
                          struct vm **out, char *err, size_t len)
 {
+    struct domain_e820 map[3];
     struct sim_vm *vm = NULL;
     int rc;
 
@@ -272,9 +239,13 @@ static int sim_vm_create(struct domain *d, const struct vm_params *p,
         return -1;
     }
     domain_set_ram(d, vm->ram, vm->ram_size);
-    write_boot_info(vm, p->cmdline);
     vcpus_attach(vm);
     d->backend_priv = &vm->vm;
+    if (boot_info_write(d, p->cmdline, map, layout(vm, map), err, len)) {
+        sim_vm_destroy(&vm->vm);
+        domain_set_ram(d, NULL, 0);
+        return -1;
+    }
     *out = &vm->vm;
     return 0;
 }

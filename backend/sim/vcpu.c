@@ -238,7 +238,7 @@ static void *vcpu_thread(void *arg)
 
     sim_cur = sv;
     do {
-        /* Under the lock: sim_vcpu_up() sets boot before a restart. */
+        /* boot is set under the lock, by sim_vm_start(). */
         pthread_mutex_lock(&sv->vm->lock);
         boot = sv->boot;
         sv->boot = false;
@@ -292,9 +292,11 @@ void sim_vcpu_up(struct vcpu *v)
         rc = sim_thread_start(sv);
     }
     pthread_mutex_unlock(&vm->lock);
-    if (rc)
+    if (rc) {
         fprintf(stderr, "%s: vCPU %u: cannot start a thread: %s\n",
                 vm->vm.params.name, v->id, strerror(rc));
+        sched_domain_shutdown(v->domain, SHUTDOWN_crash);
+    }
 }
 
 void sim_block(struct vcpu *v, uint64_t deadline_ns)

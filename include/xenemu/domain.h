@@ -214,6 +214,12 @@ bool domain_may_control(const struct domain *caller,
  */
 void domain_set_ram(struct domain *d, uint8_t *ram, uint64_t size);
 
+/* Replace (d)'s memory map (what XENMEM_memory_map reports) with the (n)
+ * entries of (map): 0, or -EINVAL for 0 or more than DOMAIN_E820_MAX
+ * entries.  Before the domain runs. */
+int domain_set_memory_map(struct domain *d, const struct domain_e820 *map,
+                          unsigned int n);
+
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
 

@@ -65,7 +65,10 @@ struct hv_backend_ops {
     /*
      * VCPUOP_up brought (v) up from down, with the state of its
      * VCPUOP_initialise (v->hvm_ctx; vCPU 0 is up from creation and is
-     * started by the backend itself).  Start running it.
+     * started by the backend itself).  Start running it.  Called without
+     * core locks held: a backend that cannot start the vCPU may crash the
+     * domain with sched_domain_shutdown() rather than leave a vCPU that
+     * counts as up but never runs.
      */
     void (*vcpu_up)(struct vcpu *v);
 };

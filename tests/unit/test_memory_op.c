@@ -283,10 +283,18 @@ static void poison_buffer(struct domain *d)
 
 static void three_entries(struct domain *d)
 {
-    d->e820[0] = (struct domain_e820){0, 0x9f000, E820_RAM};
-    d->e820[1] = (struct domain_e820){0xf0000, 0x10000, E820_RESERVED};
-    d->e820[2] = (struct domain_e820){0x100000, 0x300000, E820_RAM};
-    d->nr_e820 = 3;
+    static const struct domain_e820 map[DOMAIN_E820_MAX + 1] = {
+        {0, 0x9f000, E820_RAM},
+        {0xf0000, 0x10000, E820_RESERVED},
+        {0x100000, 0x300000, E820_RAM},
+    };
+
+    /* A map that does not fit is refused and changes nothing. */
+    assert_int_equal(domain_set_memory_map(d, map, 0), -XEN_EINVAL);
+    assert_int_equal(domain_set_memory_map(d, map, DOMAIN_E820_MAX + 1),
+                     -XEN_EINVAL);
+    assert_int_equal(d->nr_e820, 1);
+    assert_int_equal(domain_set_memory_map(d, map, 3), 0);
 }
 
 static void test_memory_map_both_layouts(void **state)
