@@ -15,6 +15,7 @@ static const struct test tests[] = {
     {"priority", NULL, test_priority},
     {"timer", NULL, test_timer},
     {"mask", NULL, test_mask},
+    {"ports", NULL, test_ports},
     {"all", NULL, test_all},
 };
 

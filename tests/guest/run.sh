@@ -67,6 +67,14 @@ run_cases() {
         'evtchn: 2-level \(fifo_events=0\)' '^RESULT all PASS'
     expect enosys-fallback "$b" 0 tests/guest/enosys-fallback.cfg \
         'evtchn: 2-level \(init_control: -38\)' '^RESULT mask PASS'
+    # Many ports at once: the FIFO event array grows past its first page
+    # (expand_array); 2-level up to 4000 ports; max_event_channels holds.
+    expect ports-fifo "$b" 0 tests/guest/ports-fifo.cfg \
+        '^RESULT ports PASS ports=1500 delivered=1500 .*abi=fifo'
+    expect ports-2l "$b" 0 tests/guest/ports-2l.cfg \
+        '^RESULT ports PASS ports=4000 delivered=4000 .*abi=2l'
+    expect ports-limit "$b" 1 tests/guest/ports-limit.cfg \
+        '^RESULT ports FAIL bind_ipi [0-9]+ of 1500: -28'
     # A failing guest test crashes its domain: exit status 1.
     expect guest-failure "$b" 1 tests/guest/unknown-test.cfg \
         '^RESULT .*FAIL' 'unknown-test \(domain 1, '"$b"'\): crash'
