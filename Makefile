@@ -48,9 +48,10 @@ GUEST_SIM_OBJS := $(GUEST_SRCS:%.c=$(BUILD)/guest-sim/%.o) \
                       $(wildcard guest/arch/sim/*.c))
 GUEST_SIM_LIB  := $(BUILD)/libguest-sim.a
 # Everything a program that runs guests links, in one group (the sim
-# backend and the guest's host build call each other).
+# backend and the guest's host build call each other); the backends read
+# guest images with elfutils' libelf.
 RUN_LIBS := -Wl,--start-group $(BACKEND_LIB) $(GUEST_SIM_LIB) $(LIB) \
-            -Wl,--end-group
+            -Wl,--end-group -lelf
 
 TOOLS     := $(BUILD)/xenemu
 BENCH     := $(BUILD)/bench/bench_evtchn
@@ -109,13 +110,16 @@ $(GUEST_SIM_LIB): $(GUEST_SIM_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# TEST_LIBS: the system libraries a test's extra objects need.
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(HARNESS) $(LIB)
-	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+	$(CC) $(LDFLAGS) $^ $(TEST_LIBS) -lcmocka -o $@
 
 # The configuration parser is a tool, not part of the core: its test links it.
 $(BUILD)/tests/test_config: $(BUILD)/tools/config.o
 # Backend tests link the backend's objects they test.
-$(BUILD)/tests/test_kvm_elf: $(BUILD)/backend/kvm/elf.o
+$(BUILD)/tests/test_elf_image: $(BUILD)/backend/common/elf_image.o \
+                               $(BUILD)/backend/sim/image.o
+$(BUILD)/tests/test_elf_image: TEST_LIBS := -lelf
 $(BUILD)/tests/test_vcpu_wait: $(BUILD)/backend/common/vcpu_wait.o
 
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))

@@ -114,8 +114,8 @@ static int set_state(struct kvm_vcpu *kv, const struct kvm_sregs *s,
 
 int kvm_setup_boot_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
 {
-    const struct kvm_image *img = &kv->vm->image;
-    bool is64 = img->mode == KVM_ENTRY_64;
+    const struct elf_image *img = &kv->vm->image;
+    bool is64 = img->mode == ELF_IMAGE_64;
     struct kvm_sregs s;
     struct kvm_regs r = {
         .rip = img->entry,

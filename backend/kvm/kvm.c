@@ -229,7 +229,8 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
         goto err_vm;
     if (create_ram(kvm, err, len))
         goto err_vm;
-    if (kvm_load_elf(p->kernel, kvm->ram, kvm->ram_size, &kvm->image, err, len))
+    if (elf_image_load(p->kernel, kvm->ram, kvm->ram_size, &kvm->image, err,
+                       len))
         goto err_ram;
     domain_set_ram(d, kvm->ram, kvm->ram_size);
     if (kvm_write_boot_info(kvm, p->cmdline ? p->cmdline : "", err, len))

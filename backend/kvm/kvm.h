@@ -2,7 +2,6 @@
  * kvm.h: the KVM backend's private state, shared by its files.
  *
  *   kvm.c   probe, VM creation and teardown (struct backend backend_kvm)
- *   elf.c   loading the guest image
  *   boot.c  start info, memory map, page tables, initial register state
  *   cpuid.c the guest's CPUID table (host leaves + Xen leaves)
  *   vcpu.c  the vCPU threads and their KVM_RUN loop (exits, hypercalls)
@@ -27,20 +26,8 @@
 
 #include "xenemu/backend.h"
 #include "xenemu/guest_abi.h"
+#include "../common/elf_image.h"
 #include "../common/vcpu_wait.h"
-
-/* How the guest is entered (decided by the image's ELF class). */
-enum kvm_entry_mode {
-    KVM_ENTRY_64, /* long mode with the identity page tables */
-    KVM_ENTRY_32, /* flat 32-bit protected mode, paging off (PVH) */
-};
-
-/* What the loader found in the image. */
-struct kvm_image {
-    uint64_t entry; /* guest-physical */
-    enum kvm_entry_mode mode;
-    uint64_t start, end; /* guest-physical extent of the loaded segments */
-};
 
 /* A hypervisor page mapped into the guest (map_page): one memslot. */
 struct kvm_page_slot {
@@ -85,8 +72,8 @@ struct kvm_vm {
     int ram_fd;
     uint8_t *ram;
     uint64_t ram_size;
-    size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
-    struct kvm_image image;
+    size_t run_size;          /* KVM_GET_VCPU_MMAP_SIZE */
+    struct elf_image image;   /* loaded by elf_image_load() */
     struct kvm_cpuid2 *cpuid; /* host leaves without the 0x4000xxxx ones */
 
     unsigned int nr_vcpus;
@@ -129,10 +116,6 @@ static inline bool kvm_stopping(const struct kvm_vm *kvm)
     /* Pairs with the release store in kvm_request_stop(). */
     return __atomic_load_n(&kvm->stopping, __ATOMIC_ACQUIRE);
 }
-
-/* elf.c: load (path) into (ram): 0, or -1 with a one-line reason. */
-int kvm_load_elf(const char *path, uint8_t *ram, uint64_t ram_size,
-                 struct kvm_image *img, char *err, size_t len);
 
 /* boot.c */
 int kvm_write_boot_info(struct kvm_vm *kvm, const char *cmdline, char *err,

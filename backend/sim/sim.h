@@ -8,7 +8,8 @@
  * the xenemu_sim_*() functions of <xenemu/guest_abi.h>:
  *
  *   sim.c    vm_create .. vm_destroy: RAM, boot structures, the ops table
- *   image.c  the ELF note check (only xenemu's guest can run here)
+ *   image.c  the ELF note check (only xenemu's guest can run here), by
+ *            ../common/elf_image.c
  *   vcpu.c   vCPU threads, the hypercall entry, CPUID/WRMSR, leaving
  *   irq.c    the interrupt flag and upcall delivery (the SIGUSR1 path)
  */
