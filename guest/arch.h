@@ -53,6 +53,19 @@ void arch_irq_disable(void);
 void arch_irq_enable(void);
 bool arch_irqs_enabled(void);
 
+/*
+ * Idle until an upcall: enable interrupts and issue SCHEDOP_block as one
+ * step, so that no upcall can slip in between and be missed (KVM: `sti`
+ * directly followed by the hypercall's exit instruction, which runs in the
+ * sti shadow; sim: xenemu_sim_hypercall_sti()).  Xen ends an HVM vCPU's
+ * block at once only for an upcall it can deliver, that is with interrupts
+ * on: blocking with them off would sleep through a pending upcall, and
+ * enabling them first would let one be taken just before the block, which
+ * then sleeps although the work it brought is done.  Called with
+ * interrupts disabled; returns with them enabled and any upcall taken.
+ */
+void arch_safe_block(void);
+
 /* Route the callback vector (vector) to kernel_upcall() (KVM: an IDT
  * gate; sim: recorded).  Called once per vCPU, before interrupts are
  * enabled. */

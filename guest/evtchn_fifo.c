@@ -27,8 +27,10 @@
 /* (port)'s event word, or NULL if the array does not cover it yet. */
 static event_word_t *event_word(struct kernel *k, evtchn_port_t port)
 {
-    /* Pairs with the release store in add_array_page(): a page counted by
-     * nr_pages is filled in and its pointer visible. */
+    /* Acquire: pairs with the release store of nr_pages in
+     * add_array_page(), made only once Xen accepted the page: a page
+     * counted by nr_pages is filled in, its pointer visible, and it is
+     * never taken back. */
     unsigned int nr = __atomic_load_n(&k->fifo.nr_pages, __ATOMIC_ACQUIRE);
     unsigned int idx = port / FIFO_WORDS_PER_PAGE;
 
@@ -70,14 +72,22 @@ int ec_fifo_init(struct cpu *c)
 /*
  * Give Xen one more event-array page.  Xen does not initialise it, so
  * every word starts MASKED (as Linux does): a port becomes unmasked only
- * once its handler is installed.  The page is published to our own upcall
- * before Xen gets it, since Xen may link events in it as soon as it has
- * it; if Xen refuses it, nothing can have been linked there and the
- * publication is undone.  Caller holds k->evtchn_lock.
+ * once its handler is installed.
+ *
+ * The page is published to the upcalls (page[], then nr_pages with a
+ * release store) only after EVTCHNOP_expand_array succeeded, so a reader
+ * on another vCPU never sees a page that is later taken back.  Publishing
+ * this late loses nothing: Xen cannot link an event on a page it does not
+ * have yet, and once it has it, every word there is MASKED, so Xen links
+ * none of them until we unmask one, which goes through event_word() and
+ * so through the publication.  If Xen refuses the page, it was never
+ * published: it is simply freed.  Caller holds k->evtchn_lock (the only
+ * writer of k->fifo).
  */
 static int add_array_page(struct kernel *k)
 {
-    unsigned int nr = k->fifo.nr_pages;
+    /* Relaxed: we are the only writer (k->evtchn_lock). */
+    unsigned int nr = __atomic_load_n(&k->fifo.nr_pages, __ATOMIC_RELAXED);
     struct evtchn_expand_array op = {0};
     event_word_t *page;
     long rc;
@@ -89,17 +99,18 @@ static int add_array_page(struct kernel *k)
         return -XEN_ENOMEM;
     for (unsigned int i = 0; i < FIFO_WORDS_PER_PAGE; i++)
         page[i] = W_MASKED;
-    __atomic_store_n(&k->fifo.page[nr], page, __ATOMIC_RELAXED);
-    /* Pairs with the acquire load in event_word(). */
-    __atomic_store_n(&k->fifo.nr_pages, nr + 1, __ATOMIC_RELEASE);
     op.array_gfn = arch_virt_to_phys(page) >> PAGE_SHIFT;
     rc = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &op);
     if (rc < 0) {
-        __atomic_store_n(&k->fifo.nr_pages, nr, __ATOMIC_RELEASE);
-        __atomic_store_n(&k->fifo.page[nr], NULL, __ATOMIC_RELAXED);
         kpage_free(&k->mm, page);
         return (int)rc;
     }
+    /* Not yet covered by nr_pages, so no reader looks at page[nr] yet:
+     * the release store below publishes it. */
+    __atomic_store_n(&k->fifo.page[nr], page, __ATOMIC_RELAXED);
+    /* Release: pairs with the acquire load in event_word(), so whoever
+     * sees nr + 1 pages sees page[nr] and its MASKED words. */
+    __atomic_store_n(&k->fifo.nr_pages, nr + 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -114,7 +125,9 @@ static void mask_fifo(struct kernel *k, evtchn_port_t port)
 /* Caller holds k->evtchn_lock (array growth is serialised). */
 static int setup_port_fifo(struct kernel *k, evtchn_port_t port)
 {
-    while (port / FIFO_WORDS_PER_PAGE >= k->fifo.nr_pages) {
+    /* Relaxed: we are the only writer of nr_pages. */
+    while (port / FIFO_WORDS_PER_PAGE >=
+           __atomic_load_n(&k->fifo.nr_pages, __ATOMIC_RELAXED)) {
         int rc = add_array_page(k);
 
         if (rc < 0)

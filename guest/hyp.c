@@ -124,11 +124,6 @@ _Noreturn void hyp_shutdown(unsigned int reason)
     arch_halt();
 }
 
-void hyp_block(void)
-{
-    HYPERVISOR_sched_op(SCHEDOP_block, NULL);
-}
-
 void hyp_yield(void)
 {
     HYPERVISOR_sched_op(SCHEDOP_yield, NULL);

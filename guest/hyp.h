@@ -29,8 +29,7 @@ long hyp_set_callback_vector(uint8_t vector);
 
 /* SCHEDOP_shutdown with (reason); stops the vCPU should Xen return. */
 _Noreturn void hyp_shutdown(unsigned int reason);
-/* SCHEDOP_block / SCHEDOP_yield. */
-void hyp_block(void);
+/* SCHEDOP_yield (blocking is arch_safe_block()). */
 void hyp_yield(void);
 
 #endif /* XENEMU_GUEST_HYP_H */

@@ -16,6 +16,7 @@ struct out {
     char *buf;
     size_t size; /* including the NUL */
     size_t len;  /* characters produced, even those cut off */
+    char last;   /* the last character produced, even if cut off */
 };
 
 static void put(struct out *o, char c)
@@ -23,6 +24,7 @@ static void put(struct out *o, char c)
     if (o->len + 1 < o->size)
         o->buf[o->len] = c;
     o->len++;
+    o->last = c;
 }
 
 static void put_str(struct out *o, const char *s)
@@ -97,9 +99,9 @@ static void convert(struct out *o, char conv, int lmods, va_list *ap)
     }
 }
 
-size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+/* Format into (o), which the caller set up; NUL-terminates if it can. */
+static void format(struct out *o, const char *fmt, va_list ap)
 {
-    struct out o = {.buf = buf, .size = size, .len = 0};
     va_list args;
 
     /* A copy, so that convert() can take its address portably. */
@@ -108,7 +110,7 @@ size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         int lmods = 0;
 
         if (*fmt != '%') {
-            put(&o, *fmt++);
+            put(o, *fmt++);
             continue;
         }
         fmt++;
@@ -118,11 +120,18 @@ size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         }
         if (!*fmt)
             break;
-        convert(&o, *fmt++, lmods, &args);
+        convert(o, *fmt++, lmods, &args);
     }
     va_end(args);
-    if (size)
-        buf[o.len < size ? o.len : size - 1] = '\0';
+    if (o->size)
+        o->buf[o->len < o->size ? o->len : o->size - 1] = '\0';
+}
+
+size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    struct out o = {.buf = buf, .size = size, .len = 0, .last = '\0'};
+
+    format(&o, fmt, ap);
     return o.len;
 }
 
@@ -142,13 +151,25 @@ static void console_write(const char *line, size_t len)
     HYPERVISOR_console_io(CONSOLEIO_write, (unsigned int)len, line);
 }
 
+/*
+ * Output longer than the buffer is cut to its first sizeof(line) - 1
+ * characters.  If it ended a line, the cut keeps the '\n' in place of the
+ * last character that fits, so that the next output still starts a line
+ * of its own.
+ */
 static void vkprintf(const char *fmt, va_list ap)
 {
     char line[PRINTK_LINE_MAX]; /* on the stack: has a guest-physical address */
-    size_t n = kvsnprintf(line, sizeof(line), fmt, ap);
+    struct out o = {.buf = line, .size = sizeof(line), .len = 0, .last = '\0'};
+    size_t n;
 
-    if (n >= sizeof(line))
-        n = sizeof(line) - 1;
+    format(&o, fmt, ap);
+    n = o.len;
+    if (n >= sizeof(line)) {
+        n = sizeof(line) - 1; /* line[n] is the NUL */
+        if (o.last == '\n')
+            line[n - 1] = '\n';
+    }
     console_write(line, n);
 }
 

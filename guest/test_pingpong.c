@@ -12,7 +12,9 @@
  * while ping has not allocated yet), sends a hello, then answers every
  * event from ping with one back.  Ping sends the next event only after
  * the answer to the previous one arrived, so no two events can merge
- * into one pending bit: every count must come out at exactly N, and a
+ * into one pending bit: every count must come out at exactly N (checked
+ * after every answer on ping's side, and on both sides after a short
+ * settle following the last exchange: more is a duplicated event), and a
  * wait that times out is a lost event.
  */
 #include "cmdline.h"
@@ -24,20 +26,27 @@
 #include "hyp.h"
 
 #define PP_DEFAULT_COUNT   10u
+#define PP_MAX_COUNT       100000000u
 #define PP_BIND_TIMEOUT_NS (10 * NS_PER_S)
 /* Ping may be started long before pong. */
 #define PP_HELLO_TIMEOUT_NS (120 * NS_PER_S)
 #define PP_EVENT_TIMEOUT_NS (10 * NS_PER_S)
+/* How long to give a duplicated event to show up after the last one. */
+#define PP_SETTLE_NS (50 * NS_PER_MS)
 
 struct pingpong {
     bool ping;
     domid_t peer;
-    uint64_t count;
+    uint64_t count; /* checked: 1 to PP_MAX_COUNT */
     evtchn_port_t port;
     int early_rc;
-    uint64_t received; /* [atomic] events handled (ping: incl. hello) */
-    uint64_t sent;     /* [atomic] events sent (pong: from the handler) */
-    uint64_t target;   /* received count being waited for */
+    /* [atomic] events handled (ping: incl. hello).  Relaxed: a count
+     * only, written by the upcall and read back on the same vCPU. */
+    uint64_t received;
+    /* [atomic] events sent, not counting pong's hello (pong: from the
+     * handler).  Relaxed, as (received). */
+    uint64_t sent;
+    uint64_t target; /* [own] received count being waited for */
 };
 
 static bool role_is_ping(const struct kernel *k)
@@ -56,7 +65,6 @@ static struct pingpong *pp_state(struct kernel *k)
         kpanic("pingpong: no memory");
     pp->ping = role_is_ping(k);
     pp->peer = (domid_t)test_arg(k, "peer", 0);
-    pp->count = test_arg(k, "count", PP_DEFAULT_COUNT);
     k->test_data = pp;
     return pp;
 }
@@ -96,15 +104,35 @@ void pingpong_early(struct kernel *k)
     }
 }
 
+static uint64_t received(struct pingpong *pp)
+{
+    return __atomic_load_n(&pp->received, __ATOMIC_RELAXED);
+}
+
+static uint64_t sent(struct pingpong *pp)
+{
+    return __atomic_load_n(&pp->sent, __ATOMIC_RELAXED);
+}
+
 static bool reached(struct cpu *c, void *arg)
 {
     struct pingpong *pp = arg;
 
     (void)c;
-    return __atomic_load_n(&pp->received, __ATOMIC_RELAXED) >= pp->target;
+    return received(pp) >= pp->target;
 }
 
-static enum test_result run_ping(struct kernel *k, struct pingpong *pp)
+/* After the last exchange: give a duplicate time to show up (the wait is
+ * for one event more than expected), then check (received) is still
+ * exactly (want): 0, or -1 if it went above (the caller reports). */
+static int settle(struct pingpong *pp, uint64_t want)
+{
+    pp->target = want + 1;
+    wait_until(this_cpu(), reached, pp, PP_SETTLE_NS);
+    return received(pp) == want ? 0 : -1;
+}
+
+static enum test_result run_ping(struct pingpong *pp)
 {
     struct cpu *c = this_cpu();
 
@@ -118,30 +146,48 @@ static enum test_result run_ping(struct kernel *k, struct pingpong *pp)
         test_report("pingpong", TEST_FAIL, "no hello from peer role=ping");
         return TEST_FAIL;
     }
+    /* Before event i goes out, exactly the hello and i answers are in:
+     * pong answers each event once, and only after it arrived. */
     for (uint64_t i = 0; i < pp->count; i++) {
-        int rc = ec_send(pp->port);
+        int rc;
 
+        if (received(pp) != i + 1) {
+            test_report("pingpong", TEST_FAIL,
+                        "duplicate events after %lu role=ping sent=%lu "
+                        "received=%lu",
+                        (unsigned long)i, (unsigned long)sent(pp),
+                        (unsigned long)(received(pp) - 1));
+            return TEST_FAIL;
+        }
+        rc = ec_send(pp->port);
         if (rc < 0) {
             test_report("pingpong", TEST_FAIL, "send: %d role=ping sent=%lu",
                         rc, (unsigned long)i);
             return TEST_FAIL;
         }
-        pp->sent++;
+        __atomic_fetch_add(&pp->sent, 1, __ATOMIC_RELAXED);
         pp->target = i + 2; /* the hello, and i + 1 answers */
         if (!wait_until(c, reached, pp, PP_EVENT_TIMEOUT_NS)) {
             test_report("pingpong", TEST_FAIL,
                         "lost event after %lu role=ping sent=%lu "
                         "received=%lu",
-                        (unsigned long)i, (unsigned long)pp->sent,
+                        (unsigned long)i, (unsigned long)sent(pp),
                         (unsigned long)i);
             return TEST_FAIL;
         }
     }
-    test_report(
-        "pingpong", TEST_PASS, "role=ping port=%u sent=%lu received=%lu",
-        pp->port, (unsigned long)pp->sent,
-        (unsigned long)(__atomic_load_n(&pp->received, __ATOMIC_RELAXED) - 1));
-    (void)k;
+    if (settle(pp, pp->count + 1) < 0) {
+        test_report("pingpong", TEST_FAIL,
+                    "duplicate events after %lu role=ping sent=%lu "
+                    "received=%lu",
+                    (unsigned long)pp->count, (unsigned long)sent(pp),
+                    (unsigned long)(received(pp) - 1));
+        return TEST_FAIL;
+    }
+    /* received counts the hello too: exactly count + 1, checked above. */
+    test_report("pingpong", TEST_PASS,
+                "role=ping port=%u sent=%lu received=%lu", pp->port,
+                (unsigned long)pp->count, (unsigned long)pp->count);
     return TEST_PASS;
 }
 
@@ -167,6 +213,16 @@ static int pong_bind(struct kernel *k, struct pingpong *pp)
     return 0;
 }
 
+static enum test_result pong_fail(struct pingpong *pp, const char *what,
+                                  uint64_t after)
+{
+    test_report("pingpong", TEST_FAIL,
+                "%s after %lu role=pong sent=%lu received=%lu", what,
+                (unsigned long)after, (unsigned long)sent(pp),
+                (unsigned long)received(pp));
+    return TEST_FAIL;
+}
+
 static enum test_result run_pong(struct kernel *k, struct pingpong *pp)
 {
     struct cpu *c = this_cpu();
@@ -182,25 +238,23 @@ static enum test_result run_pong(struct kernel *k, struct pingpong *pp)
         test_report("pingpong", TEST_FAIL, "send hello: %d role=pong", rc);
         return TEST_FAIL;
     }
-    /* Each ping must arrive within the timeout of the previous one. */
+    /* Each ping must arrive within the timeout of the previous one.  The
+     * handler answers at once, so ping may be several events ahead of
+     * this loop: only more than (count) events is certainly a duplicate
+     * here (ping itself checks every answer exactly). */
     for (pp->target = 1; pp->target <= pp->count; pp->target++) {
-        if (!wait_until(c, reached, pp, PP_EVENT_TIMEOUT_NS)) {
-            uint64_t got = __atomic_load_n(&pp->received, __ATOMIC_RELAXED);
-
-            test_report(
-                "pingpong", TEST_FAIL,
-                "lost event after %lu role=pong sent=%lu "
-                "received=%lu",
-                (unsigned long)got,
-                (unsigned long)__atomic_load_n(&pp->sent, __ATOMIC_RELAXED),
-                (unsigned long)got);
-            return TEST_FAIL;
-        }
+        if (!wait_until(c, reached, pp, PP_EVENT_TIMEOUT_NS))
+            return pong_fail(pp, "lost event", received(pp));
+        if (received(pp) > pp->count)
+            return pong_fail(pp, "duplicate events", pp->count);
     }
-    test_report(
-        "pingpong", TEST_PASS, "role=pong port=%u sent=%lu received=%lu",
-        pp->port, (unsigned long)__atomic_load_n(&pp->sent, __ATOMIC_RELAXED),
-        (unsigned long)__atomic_load_n(&pp->received, __ATOMIC_RELAXED));
+    if (settle(pp, pp->count) < 0)
+        return pong_fail(pp, "duplicate events", pp->count);
+    if (sent(pp) != pp->count)
+        return pong_fail(pp, "answers not sent", pp->count);
+    test_report("pingpong", TEST_PASS,
+                "role=pong port=%u sent=%lu received=%lu", pp->port,
+                (unsigned long)pp->count, (unsigned long)pp->count);
     return TEST_PASS;
 }
 
@@ -208,5 +262,7 @@ enum test_result test_pingpong(struct kernel *k)
 {
     struct pingpong *pp = pp_state(k);
 
-    return pp->ping ? run_ping(k, pp) : run_pong(k, pp);
+    if (!test_count(k, "pingpong", PP_DEFAULT_COUNT, PP_MAX_COUNT, &pp->count))
+        return TEST_FAIL;
+    return pp->ping ? run_ping(pp) : run_pong(k, pp);
 }

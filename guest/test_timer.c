@@ -12,8 +12,10 @@
 #include "timer.h"
 
 #define TIMER_DEFAULT_COUNT 5u
-#define TIMER_PERIOD_NS     NS_PER_MS
-#define TIMER_TIMEOUT_NS    (10 * NS_PER_S)
+/* Each timer takes at least 1 ms: 100 s at most. */
+#define TIMER_MAX_COUNT  100000u
+#define TIMER_PERIOD_NS  NS_PER_MS
+#define TIMER_TIMEOUT_NS (10 * NS_PER_S)
 
 struct timer_wait {
     uint64_t fires_before;
@@ -33,10 +35,11 @@ static bool user_fired(struct cpu *c, void *arg)
 
 enum test_result test_timer(struct kernel *k)
 {
-    uint64_t count = test_arg(k, "count", TIMER_DEFAULT_COUNT);
     struct cpu *c = this_cpu();
-    uint64_t early = 0, max_late = 0, got = 0;
+    uint64_t early = 0, max_late = 0, got = 0, count;
 
+    if (!test_count(k, "timer", TIMER_DEFAULT_COUNT, TIMER_MAX_COUNT, &count))
+        return TEST_FAIL;
     for (uint64_t i = 0; i < count; i++) {
         struct timer_wait w;
         uint64_t deadline;

@@ -54,6 +54,27 @@ uint64_t test_arg(const struct kernel *k, const char *key, uint64_t def)
     return v;
 }
 
+bool test_count(const struct kernel *k, const char *name, uint64_t def,
+                uint64_t max, uint64_t *count)
+{
+    uint64_t v;
+
+    /* Checked: a value that is not a number, or overflows 64 bits, is
+     * refused rather than replaced by the default. */
+    if (!cmdline_u64(k->cmdline, "count", def, &v)) {
+        test_report(name, TEST_FAIL, "count= is not a number from 1 to %lu",
+                    (unsigned long)max);
+        return false;
+    }
+    if (v == 0 || v > max) {
+        test_report(name, TEST_FAIL, "count=%lu is not 1 to %lu",
+                    (unsigned long)v, (unsigned long)max);
+        return false;
+    }
+    *count = v;
+    return true;
+}
+
 void *test_alloc(struct kernel *k, size_t size)
 {
     if (size > PAGE_SIZE)
@@ -84,9 +105,10 @@ static enum test_result test_all(struct kernel *k)
     for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
         enum test_result r;
 
-        /* ipi needs a second vCPU: skipped silently, as the brief of
-         * test=all says "if >1 vCPU". */
+        /* ipi needs a second vCPU: skipped, with its own line like
+         * every other step. */
         if (steps[i].run == test_ipi && k->nr_cpus < 2) {
+            test_report("ipi", TEST_SKIP, "needs 2 vCPUs");
             skip++;
             continue;
         }

@@ -37,6 +37,12 @@ void test_report(const char *name, enum test_result r, const char *fmt, ...)
 /* A command-line number, or (def). */
 uint64_t test_arg(const struct kernel *k, const char *key, uint64_t def);
 
+/* Test (name)'s count=, (def) if absent, into (*count): true if it is a
+ * number from 1 to (max); otherwise false after reporting
+ * "RESULT <name> FAIL count=N is not 1 to MAX". */
+bool test_count(const struct kernel *k, const char *name, uint64_t def,
+                uint64_t max, uint64_t *count);
+
 /* Allocate / free a test's state (zeroed; at most one page). */
 void *test_alloc(struct kernel *k, size_t size);
 void test_free(struct kernel *k, void *p);

@@ -59,9 +59,24 @@ int cpu_timer_init_cpu(struct cpu *c)
 
 void cpu_timer_start(struct cpu *c, uint64_t deadline_ns)
 {
+    struct cpu_timer *t = &c->timer;
+
     arch_irq_disable();
-    c->timer.user_deadline = deadline_ns;
+    t->user_deadline = deadline_ns;
     timer_program(c);
+    /*
+     * Xen's one-shot timer now holds the new deadline (set_timer_op
+     * replaced the old one), so a timer event still pending before it is
+     * due was raised for an older deadline (a wait's timeout that fired
+     * while interrupts were off): drop it here, or timer_virq() would take
+     * it for this deadline firing early.
+     */
+    if (t->programmed == t->user_deadline &&
+        ec_is_pending(c->kernel, t->port) &&
+        pvclock_now(c) < t->user_deadline) {
+        ec_clear_pending(c->kernel, t->port);
+        t->fires++;
+    }
     arch_irq_enable();
 }
 
@@ -96,8 +111,7 @@ bool wait_until(struct cpu *c, wait_cond_t cond, void *arg, uint64_t timeout_ns)
          * Xen's timer is one-shot. */
         t->wait_deadline = deadline;
         timer_program(c);
-        hyp_block();
-        arch_irq_enable();
+        arch_safe_block();
     }
     t->wait_deadline = 0;
     arch_irq_enable();
@@ -110,8 +124,7 @@ void wait_forever(struct cpu *c, wait_cond_t cond, void *arg)
         arch_irq_disable();
         if (cond(c, arg))
             break;
-        hyp_block();
-        arch_irq_enable();
+        arch_safe_block();
     }
     arch_irq_enable();
 }

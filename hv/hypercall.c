@@ -29,6 +29,7 @@ void hv_call_init(struct hv_call *call, struct vcpu *v, bool compat,
     call->compat = compat;
     call->mem = paging ? &hv_memspace_paged : &hv_memspace_phys;
     call->cr3 = cr3;
+    call->irqs_on = true;
 }
 
 long hypercall_dispatch(struct hv_call *call, unsigned int nr,

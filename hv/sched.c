@@ -33,7 +33,10 @@ static const struct hv_backend_ops *backend_of(const struct domain *d)
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
 {
     const struct hv_backend_ops *be = backend_of(v->domain);
-    bool expired = deadline_ns && deadline_ns <= hv_now_ns(v->domain->hv);
+    /* Xen's deadlines are signed (s_time_t): 2^63 and above lie in the
+     * past and expire at once, as does anything up to now. */
+    bool expired = deadline_ns && ((int64_t)deadline_ns < 0 ||
+                                   deadline_ns <= hv_now_ns(v->domain->hv));
     uint64_t armed = expired ? 0 : deadline_ns;
 
     /* Pairs with the acquire load / CAS in vcpu_timer_fire() and the load
@@ -151,6 +154,13 @@ static long sched_remote_shutdown(struct hv_call *call, uint64_t arg)
 
 /* ---- block and poll ---- */
 
+/* Xen's local_events_need_delivery() for an HVM vCPU: an upcall is
+ * pending and the vCPU can take it now (interrupts enabled). */
+static bool events_need_delivery(const struct hv_call *call)
+{
+    return call->irqs_on && vcpu_upcall_pending(call->v);
+}
+
 static long sched_block(struct hv_call *call)
 {
     struct vcpu *v = call->v;
@@ -162,7 +172,9 @@ static long sched_block(struct hv_call *call)
      * same offset in both layouts; HVM guests ignore it). */
     __atomic_store_n(mask, 0, __ATOMIC_SEQ_CST);
     hv_call_side_effects(call);
-    if (vcpu_upcall_pending(v))
+    /* With interrupts off a pending upcall does not end the block (nor
+     * does it kick again): a guest must block with interrupts on. */
+    if (events_need_delivery(call))
         return 0;
     /* Pairs with the release store in vcpu_timer_set(). */
     if (be && be->block)
@@ -211,10 +223,12 @@ static int poll_args_read(struct hv_call *call, uint64_t arg,
 
 /* 1 if the poll is over (an upcall or a polled port pending), 0 if it
  * must wait, -EINVAL for a port that is not a usable channel. */
-static int poll_ready(struct vcpu *v, const evtchn_port_t *ports,
+static int poll_ready(const struct hv_call *call, const evtchn_port_t *ports,
                       uint32_t nr_ports)
 {
-    if (vcpu_upcall_pending(v))
+    struct vcpu *v = call->v;
+
+    if (events_need_delivery(call))
         return 1;
     for (uint32_t i = 0; i < nr_ports; i++) {
         int rc = evtchn_poll_check(v->domain, ports[i]);
@@ -250,7 +264,7 @@ static long sched_poll(struct hv_call *call, uint64_t arg)
      */
     __atomic_store_n(&v->poll_port, polling, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
-    rc = poll_ready(v, ports, p.nr_ports);
+    rc = poll_ready(call, ports, p.nr_ports);
     /* A raiser that already claimed us (poll_port cleared) has woken us. */
     if (rc == 0 && be && be->block &&
         __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) == polling)

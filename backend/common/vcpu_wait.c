@@ -3,6 +3,7 @@
  * backends (see vcpu_wait.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,7 +14,11 @@
  * CLOCK_MONOTONIC timespec for pthread_cond_timedwait(). */
 static struct timespec monotonic_at(const struct hv *hv, uint64_t sys_ns)
 {
-    uint64_t abs_ns = hv->boot_ns + sys_ns;
+    /* Saturate: a guest deadline (a SCHEDOP_poll timeout) near 2^64 must
+     * mean "far away", not wrap into the past and spin a host thread.
+     * time_t seconds of INT64_MAX / 1e9 stay representable. */
+    uint64_t abs_ns = sys_ns > INT64_MAX - hv->boot_ns ? (uint64_t)INT64_MAX
+                                                       : hv->boot_ns + sys_ns;
     struct timespec ts = {
         .tv_sec = (time_t)(abs_ns / 1000000000u),
         .tv_nsec = (long)(abs_ns % 1000000000u),

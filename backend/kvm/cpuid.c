@@ -80,7 +80,11 @@ int kvm_cpuid_set(struct kvm_vcpu *kv, char *err, size_t len)
         uint32_t r[4] = {0};
 
         xen_cpuid(kv->v, leaf, 0, r);
+        /* Sub-leaf 0 only (the HVM leaf has sub-leaves): KVM answers other
+         * sub-leaves with zeros, as xen_cpuid() and Xen do. */
         *e = (struct kvm_cpuid_entry2){.function = leaf,
+                                       .index = 0,
+                                       .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
                                        .eax = r[0],
                                        .ebx = r[1],
                                        .ecx = r[2],

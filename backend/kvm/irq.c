@@ -76,9 +76,7 @@ void kvm_request_stop(struct kvm_vm *kvm)
         struct kvm_vcpu *kv = &kvm->vcpus[i];
 
         vcpu_waiter_kick(&kv->waiter);
-        /* Under lock: a started, unjoined thread exists to be signalled. */
-        if (kv->thread_started && !kv->thread_joined)
-            kvm_vcpu_interrupt(kv);
+        kvm_vcpu_interrupt_locked(kv);
     }
     pthread_mutex_unlock(&kvm->lock);
 }

@@ -81,8 +81,7 @@ static int setup_msr_exits(struct kvm_vm *kvm, char *err, size_t len)
 
     if (ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap) < 0 ||
         ioctl(kvm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0) {
-        snprintf(err, len, "%s: user-space MSR exits: %s", kvm->vm.params.name,
-                 strerror(errno));
+        snprintf(err, len, "user-space MSR exits: %s", strerror(errno));
         return -1;
     }
     return 0;
@@ -90,23 +89,22 @@ static int setup_msr_exits(struct kvm_vm *kvm, char *err, size_t len)
 
 static int create_ram(struct kvm_vm *kvm, char *err, size_t len)
 {
-    const char *name = kvm->vm.params.name;
     struct kvm_userspace_memory_region r;
 
     kvm->ram_fd = (int)syscall(SYS_memfd_create, "xenemu-ram", MFD_CLOEXEC);
     if (kvm->ram_fd < 0) {
-        snprintf(err, len, "%s: memfd_create: %s", name, strerror(errno));
+        snprintf(err, len, "memfd_create: %s", strerror(errno));
         return -1;
     }
     if (ftruncate(kvm->ram_fd, (off_t)kvm->ram_size) < 0) {
-        snprintf(err, len, "%s: %llu MiB of RAM: %s", name,
+        snprintf(err, len, "%llu MiB of RAM: %s",
                  (unsigned long long)(kvm->ram_size >> 20), strerror(errno));
         goto err_close;
     }
     kvm->ram = mmap(NULL, kvm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                     kvm->ram_fd, 0);
     if (kvm->ram == MAP_FAILED) {
-        snprintf(err, len, "%s: mapping RAM: %s", name, strerror(errno));
+        snprintf(err, len, "mapping RAM: %s", strerror(errno));
         goto err_close;
     }
     r = (struct kvm_userspace_memory_region){
@@ -116,8 +114,7 @@ static int create_ram(struct kvm_vm *kvm, char *err, size_t len)
         .userspace_addr = (uintptr_t)kvm->ram,
     };
     if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
-        snprintf(err, len, "%s: KVM_SET_USER_MEMORY_REGION: %s", name,
-                 strerror(errno));
+        snprintf(err, len, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
         goto err_unmap;
     }
     return 0;
@@ -146,27 +143,24 @@ static int create_vcpu(struct kvm_vm *kvm, unsigned int id, char *err,
                        size_t len)
 {
     struct kvm_vcpu *kv = &kvm->vcpus[id];
-    const char *name = kvm->vm.params.name;
 
     kv->vm = kvm;
     kv->v = kvm->vm.d->vcpus[id];
     kv->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
     if (kv->fd < 0) {
-        snprintf(err, len, "%s: vcpu%u: KVM_CREATE_VCPU: %s", name, id,
-                 strerror(errno));
+        snprintf(err, len, "vcpu%u: KVM_CREATE_VCPU: %s", id, strerror(errno));
         return -1;
     }
     kv->run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                    kv->fd, 0);
     if (kv->run == MAP_FAILED) {
-        snprintf(err, len, "%s: vcpu%u: mapping kvm_run: %s", name, id,
-                 strerror(errno));
+        snprintf(err, len, "vcpu%u: mapping kvm_run: %s", id, strerror(errno));
         goto err_close;
     }
     if (kvm_cpuid_set(kv, err, len))
         goto err_unmap;
     if (vcpu_waiter_init(&kv->waiter)) {
-        snprintf(err, len, "%s: vcpu%u: out of memory", name, id);
+        snprintf(err, len, "vcpu%u: out of memory", id);
         goto err_unmap;
     }
     vtimer_add(kvm->timers, &kv->timer, kv->v);
@@ -189,18 +183,17 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
 
     if (p->memory_bytes < RAM_MIN || p->memory_bytes > RAM_MAX ||
         p->memory_bytes % GUEST_PAGE_SIZE) {
-        snprintf(err, len,
-                 "%s: memory must be 2 MiB to %llu MiB in whole pages", p->name,
+        snprintf(err, len, "memory must be 2 MiB to %llu MiB in whole pages",
                  (unsigned long long)(RAM_MAX >> 20));
         return -1;
     }
     if (kvm_signal_init()) {
-        snprintf(err, len, "%s: sigaction: %s", p->name, strerror(errno));
+        snprintf(err, len, "sigaction: %s", strerror(errno));
         return -1;
     }
     kvm = calloc(1, sizeof(*kvm));
     if (!kvm) {
-        snprintf(err, len, "%s: out of memory", p->name);
+        snprintf(err, len, "out of memory");
         return -1;
     }
     kvm->vm = (struct vm){.be = &backend_kvm, .d = d, .params = *p};
@@ -215,13 +208,12 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
         goto err_cond;
     kvm->vm_fd = ioctl(kvm->kvm_fd, KVM_CREATE_VM, 0);
     if (kvm->vm_fd < 0) {
-        snprintf(err, len, "%s: KVM_CREATE_VM: %s", p->name, strerror(errno));
+        snprintf(err, len, "KVM_CREATE_VM: %s", strerror(errno));
         goto err_kvm;
     }
     rc = ioctl(kvm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (rc <= 0) {
-        snprintf(err, len, "%s: KVM_GET_VCPU_MMAP_SIZE: %s", p->name,
-                 strerror(errno));
+        snprintf(err, len, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
         goto err_vm;
     }
     kvm->run_size = (size_t)rc;
@@ -238,12 +230,12 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
     if (kvm_cpuid_init(kvm, err, len))
         goto err_ram;
     if ((rc = vtimer_service_create(d->hv, &kvm->timers))) {
-        snprintf(err, len, "%s: timer thread: %s", p->name, strerror(-rc));
+        snprintf(err, len, "timer thread: %s", strerror(-rc));
         goto err_cpuid;
     }
     kvm->vcpus = calloc(kvm->nr_vcpus, sizeof(*kvm->vcpus));
     if (!kvm->vcpus) {
-        snprintf(err, len, "%s: out of memory", p->name);
+        snprintf(err, len, "out of memory");
         goto err_timers;
     }
     for (i = 0; i < kvm->nr_vcpus; i++)
@@ -284,13 +276,11 @@ static int kvm_vm_start(struct vm *vm, char *err, size_t len)
     int rc;
 
     if ((rc = kvm_watchdog_start(kvm))) {
-        snprintf(err, len, "%s: watchdog thread: %s", vm->params.name,
-                 strerror(-rc));
+        snprintf(err, len, "watchdog thread: %s", strerror(-rc));
         return -1;
     }
     if ((rc = kvm_vcpu_start(&kvm->vcpus[0]))) {
-        snprintf(err, len, "%s: vcpu0 thread: %s", vm->params.name,
-                 strerror(-rc));
+        snprintf(err, len, "vcpu0 thread: %s", strerror(-rc));
         return -1;
     }
     return 0;

@@ -46,8 +46,11 @@ struct kvm_vcpu {
     struct kvm_run *run; /* mmap of the vCPU fd */
 
     pthread_t thread;
-    /* Under vm->lock: the thread was created and not yet joined. */
+    /* Under vm->lock: the thread was created, has finished (it may no
+     * longer be signalled: its pthread_t may be joined at any moment), and
+     * was joined. */
     bool thread_started;
+    bool thread_exited;
     bool thread_joined;
 
     /*
@@ -131,7 +134,11 @@ int kvm_cpuid_set(struct kvm_vcpu *kv, char *err, size_t len);
 /* vcpu.c */
 int kvm_vcpu_start(struct kvm_vcpu *kv);
 int kvm_signal_init(void);
+/* Take (kv)'s thread out of KVM_RUN if it is in it (a signal); the
+ * _locked form is for callers holding vm->lock, and signals whenever the
+ * thread is alive. */
 void kvm_vcpu_interrupt(struct kvm_vcpu *kv);
+void kvm_vcpu_interrupt_locked(struct kvm_vcpu *kv);
 int kvm_watchdog_start(struct kvm_vm *kvm);
 void kvm_watchdog_stop(struct kvm_vm *kvm);
 uint64_t kvm_guest_tsc(struct kvm_vcpu *kv);

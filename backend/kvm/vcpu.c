@@ -25,6 +25,7 @@
 #include "xenemu/hypercall.h"
 #include "xenemu/sched.h"
 #include "kvm.h"
+#include "xenemu/guest_mem.h"
 
 #define WATCHDOG_MS  150
 #define MSR_IA32_TSC 0x10
@@ -69,11 +70,24 @@ int kvm_signal_init(void)
     return signal_rc;
 }
 
+void kvm_vcpu_interrupt_locked(struct kvm_vcpu *kv)
+{
+    /* A thread that has finished may be joined at any moment (its pthread_t
+     * goes stale); thread_exited is set under vm->lock, which we hold. */
+    if (kv->thread_started && !kv->thread_exited)
+        pthread_kill(kv->thread, kick_signal());
+}
+
 void kvm_vcpu_interrupt(struct kvm_vcpu *kv)
 {
     /* Pairs with the seq_cst store of in_run in run_once(); see kvm.h. */
-    if (__atomic_load_n(&kv->in_run, __ATOMIC_SEQ_CST))
-        pthread_kill(kv->thread, kick_signal());
+    if (!__atomic_load_n(&kv->in_run, __ATOMIC_SEQ_CST))
+        return;
+    /* Lock order: the core's domain locks (held by our caller in kick()),
+     * then vm->lock, which is never held while calling into the core. */
+    pthread_mutex_lock(&kv->vm->lock);
+    kvm_vcpu_interrupt_locked(kv);
+    pthread_mutex_unlock(&kv->vm->lock);
 }
 
 uint64_t kvm_guest_tsc(struct kvm_vcpu *kv)
@@ -114,6 +128,11 @@ static int signal_mask_setup(struct kvm_vcpu *kv)
     return rc;
 }
 
+#define X86_CR0_PG    (1ull << 31)
+#define X86_CR4_LA57  (1ull << 12)
+#define EFER_LMA_BIT  (1ull << 10)
+#define X86_EFLAGS_IF (1ull << 9)
+
 static void crash(struct kvm_vcpu *kv, const char *why)
 {
     struct kvm_regs r = {0};
@@ -150,7 +169,18 @@ static int hypercall(struct kvm_vcpu *kv)
         uint64_t a[5] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8};
         memcpy(args, a, sizeof(a));
     }
-    hv_call_init(&call, kv->v, compat, s.cr0 & (1ull << 31), s.cr3);
+    /* The core walks 4-level long-mode page tables only: a guest with
+     * 32-bit (2-level or PAE) or 5-level paging would have its pointer
+     * arguments read through the wrong format.  Refuse it plainly. */
+    if ((s.cr0 & X86_CR0_PG) &&
+        (!(s.efer & EFER_LMA_BIT) || (s.cr4 & X86_CR4_LA57))) {
+        crash(kv, "hypercall with 32-bit or 5-level paging (not supported)");
+        return 0;
+    }
+    hv_call_init(&call, kv->v, compat, s.cr0 & X86_CR0_PG, s.cr3);
+    /* SCHEDOP_block/poll return at once for a pending upcall only when it
+     * can be delivered, i.e. with interrupts enabled (Xen's HVM rule). */
+    call.irqs_on = r.rflags & X86_EFLAGS_IF;
     rc = hypercall_dispatch(&call, (uint32_t)r.rax, args);
     r.rax = compat ? (uint32_t)rc : (uint64_t)rc;
     kv->hypercalls++;
@@ -164,6 +194,7 @@ static void hypercall_page_msr(struct kvm_vcpu *kv)
     struct kvm_run *run = kv->run;
     struct kvm_vm *kvm = kv->vm;
     uint64_t gpa = run->msr.data & ~0xfffull;
+    uint8_t page[GUEST_PAGE_SIZE];
     struct kvm_sregs s;
 
     run->msr.error = 1; /* #GP unless all goes well */
@@ -174,15 +205,12 @@ static void hypercall_page_msr(struct kvm_vcpu *kv)
         run->msr.index != XENEMU_HYPERCALL_MSR)
         return;
     /* Page index in the low 12 bits: Xen offers one page. */
-    if ((run->msr.data & 0xfff) != 0 || gpa < XENEMU_BOOT_KERNEL_MIN ||
-        gpa + 4096 > kvm->ram_size)
+    if ((run->msr.data & 0xfff) != 0 || gpa < XENEMU_BOOT_KERNEL_MIN)
         return;
     if (ioctl(kv->fd, KVM_GET_SREGS, &s) < 0)
         return;
-    uint8_t *page = kvm->ram + gpa;
-
-    memset(page, 0xcc, 4096);
-    for (uint32_t i = 0; i < 4096 / XENEMU_HYPERCALL_STUB_SIZE; i++) {
+    memset(page, 0xcc, sizeof(page)); /* int3 between the stubs */
+    for (uint32_t i = 0; i < sizeof(page) / XENEMU_HYPERCALL_STUB_SIZE; i++) {
         uint8_t *p = page + i * XENEMU_HYPERCALL_STUB_SIZE;
 
         p[0] = 0xb8; /* mov $i, %eax */
@@ -191,6 +219,10 @@ static void hypercall_page_msr(struct kvm_vcpu *kv)
         p[6] = XENEMU_HYPERCALL_PORT;
         p[7] = 0xc3; /* ret */
     }
+    /* The guest's address goes through the core's checked accessor: a page
+     * outside RAM (or wrapping around) is a #GP, never a host write. */
+    if (gpa_write(kvm->vm.d, gpa, page, sizeof(page)))
+        return;
     domain_latch_shinfo_compat(kvm->vm.d, !kvm_vcpu_long_mode(&s));
     run->msr.error = 0;
 }
@@ -314,28 +346,38 @@ static void run_loop(struct kvm_vcpu *kv)
     }
 }
 
-static void *vcpu_thread(void *arg)
+static void vcpu_thread_run(struct kvm_vcpu *kv)
 {
-    struct kvm_vcpu *kv = arg;
     char err[256];
-    int rc;
 
     if (signal_mask_setup(kv) < 0) {
         kvm_log(kv->vm, "vcpu%u: KVM_SET_SIGNAL_MASK: %s", kv->v->id,
                 strerror(errno));
         sched_domain_shutdown(kv->vm->vm.d, SHUTDOWN_crash);
-        return NULL;
+        return;
     }
-    rc = kv->v->id == 0 ? kvm_setup_boot_vcpu(kv, err, sizeof(err))
-                        : kvm_setup_ap_vcpu(kv, err, sizeof(err));
-    if (rc) {
+    if (kv->v->id == 0 ? kvm_setup_boot_vcpu(kv, err, sizeof(err))
+                       : kvm_setup_ap_vcpu(kv, err, sizeof(err))) {
+        /* A vCPU that counts as up but never runs would leave the guest
+         * waiting for it forever: crash the domain instead (hv.h). */
         kvm_log(kv->vm, "%s", err);
-        if (kv->v->id == 0)
-            sched_domain_shutdown(kv->vm->vm.d, SHUTDOWN_crash);
-        return NULL;
+        sched_domain_shutdown(kv->vm->vm.d, SHUTDOWN_crash);
+        return;
     }
     vcpu_time_update(kv->v, kvm_guest_tsc(kv));
     run_loop(kv);
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct kvm_vcpu *kv = arg;
+
+    vcpu_thread_run(kv);
+    /* From here on kvm_vcpu_interrupt() leaves the thread alone, so it
+     * never signals a thread that kvm_vm_wait() may have joined. */
+    pthread_mutex_lock(&kv->vm->lock);
+    kv->thread_exited = true;
+    pthread_mutex_unlock(&kv->vm->lock);
     return NULL;
 }
 
@@ -377,14 +419,8 @@ static void *watchdog_thread(void *arg)
         pthread_cond_timedwait(&kvm->watchdog_cond, &kvm->lock, &ts);
         if (kvm->watchdog_stop)
             break;
-        /* Under lock: thread_started/joined are stable, so every thread
-         * signalled here exists. */
-        for (unsigned int i = 0; i < kvm->nr_vcpus; i++) {
-            struct kvm_vcpu *kv = &kvm->vcpus[i];
-
-            if (kv->thread_started && !kv->thread_joined)
-                kvm_vcpu_interrupt(kv);
-        }
+        for (unsigned int i = 0; i < kvm->nr_vcpus; i++)
+            kvm_vcpu_interrupt_locked(&kvm->vcpus[i]);
     }
     pthread_mutex_unlock(&kvm->lock);
     return NULL;

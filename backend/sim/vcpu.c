@@ -92,23 +92,42 @@ static bool downed_self(const struct sim_vcpu *sv, unsigned int nr,
            (uint32_t)args[0] == VCPUOP_down && (uint32_t)args[1] == sv->v->id;
 }
 
-long xenemu_sim_hypercall(unsigned int nr, const uint64_t args[5])
+/* The hypercall instruction; with (sti), interrupts are enabled as part of
+ * it, as `sti` directly followed by the instruction (in the sti shadow). */
+static long sim_hypercall(struct sim_vcpu *sv, unsigned int nr,
+                          const uint64_t args[5], bool sti)
 {
-    struct sim_vcpu *sv = current_or_die("xenemu_sim_hypercall");
     struct hv_call call;
     long rc;
 
     /* Store before the core looks at pending (sched_block()): pairs with
-     * sim_irq_kick()'s load of where (see irq.c). */
+     * sim_irq_kick()'s load of where (see irq.c).  Only then may the
+     * interrupt flag go on: a kick from here on goes to the waiter, not to
+     * a signal, so no upcall can be taken between the sti and the call. */
     atomic_store(&sv->where, SIM_IN_HV);
+    if (sti)
+        atomic_store(&sv->irq_on, true);
     /* Guest "physical" addresses are offsets into RAM: no paging. */
     hv_call_init(&call, sv->v, false, false, 0);
+    call.irqs_on = atomic_load(&sv->irq_on);
     rc = hypercall_dispatch(&call, nr, args);
     if (downed_self(sv, nr, args, rc))
         xenemu_sim_vcpu_exit();
     enter_guest(sv);
     sim_irq_deliver(sv);
     return rc;
+}
+
+long xenemu_sim_hypercall(unsigned int nr, const uint64_t args[5])
+{
+    return sim_hypercall(current_or_die("xenemu_sim_hypercall"), nr, args,
+                         false);
+}
+
+long xenemu_sim_hypercall_sti(unsigned int nr, const uint64_t args[5])
+{
+    return sim_hypercall(current_or_die("xenemu_sim_hypercall_sti"), nr, args,
+                         true);
 }
 
 /* ---- CPUID, WRMSR, memory, per-CPU pointer ---- */

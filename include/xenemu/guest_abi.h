@@ -116,6 +116,11 @@ void guest_sim_upcall(void);
 
 /* Host side: the hypercall instruction. */
 long xenemu_sim_hypercall(unsigned int nr, const uint64_t args[5]);
+/* Host side: `sti` directly followed by the hypercall instruction, as one
+ * step: no upcall is taken in between (the KVM guest gets the same from
+ * the sti shadow).  This is how an HVM vCPU blocks (SCHEDOP_block) without
+ * missing an upcall. */
+long xenemu_sim_hypercall_sti(unsigned int nr, const uint64_t args[5]);
 /* Host side: CPUID and WRMSR as the KVM backend answers them. */
 void xenemu_sim_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 int xenemu_sim_wrmsr(uint32_t msr, uint64_t value);

@@ -43,7 +43,15 @@ struct hv_call {
     struct vcpu *v; /* the calling vCPU; v->domain is the caller */
     bool compat;    /* 32-bit mode: compat registers and layouts */
     const struct hv_memspace_ops *mem;
-    uint64_t cr3;  /* page-table root for hv_memspace_paged */
+    uint64_t cr3; /* page-table root for hv_memspace_paged */
+    /*
+     * The caller's interrupt flag (RFLAGS.IF) at the hypercall; true from
+     * hv_call_init().  An HVM vCPU's pending upcall "needs delivery" only
+     * when it can be taken, so SCHEDOP_block and SCHEDOP_poll return at
+     * once for it only with interrupts enabled (Xen's
+     * hvm_local_events_need_delivery()).
+     */
+    bool irqs_on;
     void *mem_ctx; /* for other memspaces (dom0 clients) */
 
     /* Filled in by the call. */

@@ -17,9 +17,10 @@
 
 /*
  * Arm (v)'s one-shot timer for (deadline_ns), or stop it when 0.  A
- * deadline that has already passed fires at once (VIRQ_TIMER) instead of
- * being armed.  The backend hears of every change through timer_changed()
- * (0 when nothing is armed any more).
+ * deadline that has already passed, or is 2^63 or more (negative as Xen's
+ * signed s_time_t), fires at once (VIRQ_TIMER) instead of being armed.  The
+ * backend hears of every change through timer_changed() (0 when nothing is
+ * armed any more).
  */
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns);
 

@@ -287,6 +287,12 @@ bool pending_2l(struct domain *d, evtchn_port_t port)
            ((xen_ulong_t)1 << (port % 64));
 }
 
+void clear_pending_2l(struct domain *d, evtchn_port_t port)
+{
+    __atomic_fetch_and(&shinfo(d)->evtchn_pending[port / 64],
+                       ~((xen_ulong_t)1 << (port % 64)), __ATOMIC_SEQ_CST);
+}
+
 uint64_t harness_fifo_init(struct domain *d, unsigned int pages)
 {
     uint64_t first = HARNESS_FREE_GFN + d->max_vcpus;

@@ -110,6 +110,7 @@ void *guest_page(struct domain *d, uint64_t gfn);
 struct shared_info *shinfo(struct domain *d);
 void mask_2l(struct domain *d, evtchn_port_t port, bool masked);
 bool pending_2l(struct domain *d, evtchn_port_t port);
+void clear_pending_2l(struct domain *d, evtchn_port_t port);
 
 /*
  * Switch (d) to FIFO: control block for every vCPU in frame

@@ -66,12 +66,6 @@ static evtchn_port_t bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu)
     return op.port;
 }
 
-static void clear_pending_2l(struct domain *d, evtchn_port_t port)
-{
-    __atomic_fetch_and(&shinfo(d)->evtchn_pending[port / 64],
-                       ~((xen_ulong_t)1 << (port % 64)), __ATOMIC_SEQ_CST);
-}
-
 /* An event pending on (port) without an upcall: raised while masked. */
 static void make_pending_quietly(struct domain *d, evtchn_port_t port)
 {
@@ -222,8 +216,9 @@ static void test_remote_shutdown(void **state)
 }
 
 /* SCHEDOP_poll on (ports) in 64-bit or compat layout. */
-static long poll(struct domain *d, bool compat, const evtchn_port_t *ports,
-                 uint32_t nr, uint64_t timeout)
+/* SCHEDOP_poll from vCPU 0 with its interrupt flag (irqs_on). */
+static long poll_if(struct domain *d, bool compat, bool irqs_on,
+                    const evtchn_port_t *ports, uint32_t nr, uint64_t timeout)
 {
     uint64_t args[5] = {SCHEDOP_poll, ARG, 0, 0, 0};
     struct hv_call call;
@@ -243,7 +238,53 @@ static long poll(struct domain *d, bool compat, const evtchn_port_t *ports,
         assert_int_equal(gpa_write(d, ARG, &p, sizeof(p)), 0);
     }
     hv_call_init(&call, d->vcpus[0], compat, false, 0);
+    call.irqs_on = irqs_on;
     return hypercall_dispatch(&call, __HYPERVISOR_sched_op, args);
+}
+
+static long poll(struct domain *d, bool compat, const evtchn_port_t *ports,
+                 uint32_t nr, uint64_t timeout)
+{
+    return poll_if(d, compat, true, ports, nr, timeout);
+}
+
+/* SCHEDOP_block from vCPU 0 with interrupts off. */
+static long block_irqs_off(struct domain *d)
+{
+    const uint64_t args[5] = {SCHEDOP_block, 0, 0, 0, 0};
+    struct hv_call call;
+
+    hv_call_init(&call, d->vcpus[0], false, false, 0);
+    call.irqs_on = false;
+    return hypercall_dispatch(&call, __HYPERVISOR_sched_op, args);
+}
+
+/*
+ * Xen's HVM rule (hvm_local_events_need_delivery()): a pending upcall ends
+ * a block or poll at once only if the vCPU can take it, i.e. with
+ * interrupts on.  With them off the vCPU blocks (regression: xenemu used
+ * to return at once, which hid a lost-wakeup race in its guest).
+ */
+static void test_block_and_poll_need_interrupts_on(void **state)
+{
+    struct domain *d = domain(1);
+    struct vcpu_info *vi = &shinfo(d)->vcpu_info[0];
+    struct rec_vcpu *rec = rec_vcpu(d->vcpus[0]);
+    evtchn_port_t port = must_bind_ipi(d, 0);
+
+    (void)state;
+    vi->evtchn_upcall_pending = 1;
+    assert_int_equal(block_irqs_off(d), 0);
+    assert_int_equal(rec->blocks, 1);
+    assert_int_equal(sched(d, SCHEDOP_block, 0), 0); /* interrupts on */
+    assert_int_equal(rec->blocks, 1);
+
+    /* Poll on a port that is not pending. */
+    assert_int_equal(poll_if(d, false, false, &port, 1, 0), 0);
+    assert_int_equal(rec->blocks, 2);
+    assert_int_equal(poll_if(d, false, true, &port, 1, 0), 0);
+    assert_int_equal(rec->blocks, 2);
+    harness_domain_free(d);
 }
 
 static void test_poll_cases(void **state)
@@ -615,6 +656,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_yield_and_unknown),
         T(test_block),
+        T(test_block_and_poll_need_interrupts_on),
         T(test_shutdown_reasons),
         T(test_shutdown_code_first_wins),
         T(test_bad_arguments_fault),

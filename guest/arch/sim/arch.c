@@ -47,6 +47,13 @@ long arch_hypercall(unsigned int nr, uint64_t a1, uint64_t a2, uint64_t a3,
     return xenemu_sim_hypercall(nr, args);
 }
 
+void arch_safe_block(void)
+{
+    const uint64_t args[5] = {SCHEDOP_block, 0, 0, 0, 0};
+
+    xenemu_sim_hypercall_sti(__HYPERVISOR_sched_op, args);
+}
+
 void arch_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
     xenemu_sim_cpuid(leaf, subleaf, regs);

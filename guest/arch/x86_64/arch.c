@@ -211,6 +211,25 @@ void arch_irq_enable(void)
                      : "rax", "memory");
 }
 
+void arch_safe_block(void)
+{
+    uint64_t rax = __HYPERVISOR_sched_op;
+
+    /*
+     * `sti` then the hypercall stub's own exit instruction (guest_abi.h):
+     * the `out` runs in the sti shadow, so the VMM sees interrupts on and
+     * no upcall was taken before it (on Xen this would be `sti; vmcall`).
+     * Then the exit that lets the VMM inject an upcall the block returned
+     * for (see arch_irq_enable()).
+     */
+    __asm__ volatile("sti\n\toutl %%eax, %[hc]\n\tnop\n\toutb %%al, %[win]"
+                     : "+a"(rax)
+                     : "D"((uint64_t)SCHEDOP_block),
+                       "S"((uint64_t)0), [hc] "i"(XENEMU_HYPERCALL_PORT),
+                       [win] "i"(XENEMU_IRQ_WINDOW_PORT)
+                     : "memory");
+}
+
 bool arch_irqs_enabled(void)
 {
     uint64_t flags;
