@@ -71,10 +71,12 @@ void arch_safe_block(void);
  * enabled. */
 void arch_install_upcall(uint8_t vector);
 
-/* Start secondary vCPU (id) running kernel_ap_main(c) on a stack whose
- * top is (stack_top): fills a vcpu_hvm_context and issues VCPUOP_initialise
- * and VCPUOP_up.  Returns 0 or the failing hypercall's negative errno. */
-int arch_start_cpu(unsigned int id, struct cpu *c, void *stack_top);
+/* Fill (ctx), the VCPUOP_initialise state in which secondary vCPU (id)
+ * starts running kernel_ap_main(c) on the stack whose top is (stack_top).
+ * 0, or -XEN_EINVAL for an id the arch cannot run. */
+struct vcpu_hvm_context;
+int arch_ap_context(unsigned int id, struct cpu *c, void *stack_top,
+                    struct vcpu_hvm_context *ctx);
 
 /* The timestamp counter, for pvclock (rdtsc on both builds). */
 uint64_t arch_rdtsc(void);

@@ -1,12 +1,13 @@
 /*
  * smp.c: secondary vCPUs.
  *
- * vCPU 0 starts the others one at a time with arch_start_cpu(); each sets
- * itself up (cpu_init_self) and reports online.  Afterwards an AP idles
+ * vCPU 0 starts the others one at a time (VCPUOP_initialise, VCPUOP_up); each
+ * sets itself up (cpu_init_self) and reports online.  Afterwards an AP idles
  * until vCPU 0 posts work in its struct cpu and wakes it with its "kick"
  * IPI; it runs the work in thread context and kicks vCPU 0 back.
  */
 #include "evtchn.h"
+#include "hypercall.h"
 #include "mm.h"
 #include "kprintf.h"
 #include "smp.h"
@@ -89,6 +90,21 @@ static bool is_online(struct cpu *self, void *arg)
     return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE);
 }
 
+/* VCPUOP_initialise with the arch's starting state, then VCPUOP_up.  0 or
+ * the failing call's negative errno. */
+static int start_cpu(unsigned int id, struct cpu *c, void *stack_top)
+{
+    struct vcpu_hvm_context ctx; /* on our stack: guest RAM in both builds */
+    int rc = arch_ap_context(id, c, stack_top, &ctx);
+
+    if (rc)
+        return rc;
+    rc = (int)HYPERVISOR_vcpu_op(VCPUOP_initialise, id, &ctx);
+    if (rc)
+        return rc;
+    return (int)HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL);
+}
+
 void smp_boot_aps(struct kernel *k)
 {
     struct cpu *self = k->cpu[0];
@@ -101,7 +117,7 @@ void smp_boot_aps(struct kernel *k)
         if (!stack)
             kpanic("vCPU %u: no memory for a stack", i);
         c->stack = stack;
-        rc = arch_start_cpu(i, c, stack + AP_STACK_PAGES * PAGE_SIZE);
+        rc = start_cpu(i, c, stack + AP_STACK_PAGES * PAGE_SIZE);
         if (rc < 0)
             kpanic("vCPU %u: start failed: %d", i, rc);
         if (!wait_until(self, is_online, c, AP_BOOT_TIMEOUT_NS))

@@ -23,6 +23,7 @@
 #include "evtchn_private.h"
 #include "hypercalls.h"
 #include "xenemu/sched.h"
+#include "xenemu/x86.h"
 
 /* struct vcpu_set_singleshot_timer in compat mode: uint64_t is 4-aligned
  * on i386, so there is no tail padding. */
@@ -163,8 +164,6 @@ static long register_vcpu_info(struct hv_call *call, struct vcpu *v,
 static bool hvm_ctx_valid(const struct vcpu_hvm_context *ctx)
 {
     const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
-    const uint64_t cr0_pe = 1u << 0, cr0_pg = 1u << 31, cr4_pae = 1u << 5;
-    const uint64_t efer_lme = 1u << 8;
 
     if (ctx->pad)
         return false;
@@ -172,8 +171,8 @@ static bool hvm_ctx_valid(const struct vcpu_hvm_context *ctx)
         return true;
     if (ctx->mode != VCPU_HVM_MODE_64B)
         return false;
-    return (r->cr0 & cr0_pe) && (r->cr0 & cr0_pg) && (r->cr4 & cr4_pae) &&
-           (r->efer & efer_lme);
+    return (r->cr0 & X86_CR0_PE) && (r->cr0 & X86_CR0_PG) &&
+           (r->cr4 & X86_CR4_PAE) && (r->efer & EFER_LME);
 }
 
 /*

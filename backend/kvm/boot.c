@@ -11,25 +11,11 @@
 
 #include "kvm.h"
 #include "../common/boot_info.h"
-
-#define CR0_PE   (1ull << 0)
-#define CR0_MP   (1ull << 1)
-#define CR0_ET   (1ull << 4)
-#define CR0_NE   (1ull << 5)
-#define CR0_WP   (1ull << 16)
-#define CR0_PG   (1ull << 31)
-#define CR4_PAE  (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include "xenemu/x86.h"
 
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
 #define PTE_PS (1ull << 7)
-
-/* The selectors of the flat segments (the guest's own GDT uses the same:
- * guest/arch/x86_64/entry.S). */
-#define SEL_CODE 0x08
-#define SEL_DATA 0x10
 
 static void put64(uint8_t *p, uint64_t v)
 {
@@ -85,8 +71,8 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, bool code,
 /* Segment and control registers for (mode); the rest as KVM has them. */
 static void mode_sregs(struct kvm_sregs *s, bool is64)
 {
-    flat_segment(&s->cs, SEL_CODE, true, is64);
-    flat_segment(&s->ds, SEL_DATA, false, is64);
+    flat_segment(&s->cs, XENEMU_BOOT_SEL_CODE, true, is64);
+    flat_segment(&s->ds, XENEMU_BOOT_SEL_DATA, false, is64);
     s->es = s->fs = s->gs = s->ss = s->ds;
     /* No GDT or IDT (empty limits: a selector load or an exception before
      * the guest loads its own faults instead of reading gpa 0). */
@@ -119,7 +105,7 @@ int kvm_setup_boot_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
     struct kvm_sregs s;
     struct kvm_regs r = {
         .rip = img->entry,
-        .rflags = 0x2,
+        .rflags = X86_EFLAGS_FIXED,
         .rbx = XENEMU_BOOT_START_INFO,
         .rdi = XENEMU_BOOT_START_INFO,
     };
@@ -130,13 +116,14 @@ int kvm_setup_boot_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
     }
     mode_sregs(&s, is64);
     if (is64) {
-        s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+        s.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+                X86_CR0_PG;
         s.cr3 = XENEMU_BOOT_PAGETABLES;
-        s.cr4 = CR4_PAE;
+        s.cr4 = X86_CR4_PAE;
         s.efer = EFER_LME | EFER_LMA;
     } else {
         /* PVH: flat protected mode, paging off. */
-        s.cr0 = CR0_PE | CR0_ET;
+        s.cr0 = X86_CR0_PE | X86_CR0_ET;
         s.cr3 = s.cr4 = s.efer = 0;
     }
     return set_state(kv, &s, &r, err, len);
@@ -178,7 +165,7 @@ int kvm_setup_ap_vcpu(struct kvm_vcpu *kv, char *err, size_t len)
         .rsi = c->rsi,
         .rdi = c->rdi,
         .rip = c->rip,
-        .rflags = c->rflags | 0x2, /* bit 1 is always set */
+        .rflags = c->rflags | X86_EFLAGS_FIXED,
     };
     return set_state(kv, &s, &r, err, len);
 }

@@ -25,6 +25,7 @@
 #include "xenemu/hypercall.h"
 #include "xenemu/sched.h"
 #include "kvm.h"
+#include "xenemu/x86.h"
 #include "xenemu/guest_mem.h"
 
 #define WATCHDOG_MS  150
@@ -128,11 +129,6 @@ static int signal_mask_setup(struct kvm_vcpu *kv)
     return rc;
 }
 
-#define X86_CR0_PG    (1ull << 31)
-#define X86_CR4_LA57  (1ull << 12)
-#define EFER_LMA_BIT  (1ull << 10)
-#define X86_EFLAGS_IF (1ull << 9)
-
 static void crash(struct kvm_vcpu *kv, const char *why)
 {
     struct kvm_regs r = {0};
@@ -173,7 +169,7 @@ static int hypercall(struct kvm_vcpu *kv)
      * 32-bit (2-level or PAE) or 5-level paging would have its pointer
      * arguments read through the wrong format.  Refuse it plainly. */
     if ((s.cr0 & X86_CR0_PG) &&
-        (!(s.efer & EFER_LMA_BIT) || (s.cr4 & X86_CR4_LA57))) {
+        (!(s.efer & EFER_LMA) || (s.cr4 & X86_CR4_LA57))) {
         crash(kv, "hypercall with 32-bit or 5-level paging (not supported)");
         return 0;
     }

@@ -70,6 +70,10 @@
  * Guest-physical layout below 1 MiB (all of it marked reserved in the
  * memory map):
  */
+/* The flat segments' selectors the VMM loads (and the guest's own GDT
+ * keeps, so the loaded values stay valid). */
+#define XENEMU_BOOT_SEL_CODE    0x08u
+#define XENEMU_BOOT_SEL_DATA    0x10u
 #define XENEMU_BOOT_START_INFO  0x1000u /* struct hvm_start_info */
 #define XENEMU_BOOT_MEMMAP      0x2000u /* hvm_memmap_table_entry[] */
 #define XENEMU_BOOT_MEMMAP_MAX  16u

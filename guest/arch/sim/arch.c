@@ -18,18 +18,12 @@
 /* arch.h and Xen's headers, through the guest's one way in (which also
  * works around arch.h's nested-comment warning). */
 #include "platform.h"
+#include "xenemu/x86.h"
 #include "xenemu/guest_abi.h"
 
 #define PAGE_SIZE 4096u
 
 /* Control-register bits of the informational AP context. */
-#define CR0_PE   0x1u
-#define CR0_ET   0x10u
-#define CR0_PG   0x80000000u
-#define CR4_PAE  0x20u
-#define EFER_LME 0x100u
-#define EFER_LMA 0x400u
-#define RFLAGS_1 0x2u /* the always-set bit; IF clear */
 
 /* What a KVM guest would take as a #GP or triple fault: stop the process
  * with a message, since there is no guest console yet at that point. */
@@ -140,25 +134,21 @@ void arch_install_upcall(uint8_t vector)
  * the control registers are filled as for a 64-bit KVM start, for a
  * hypervisor that checks them; RIP is 0: there is no guest image.
  */
-int arch_start_cpu(unsigned int id, struct cpu *c, void *stack_top)
+int arch_ap_context(unsigned int id, struct cpu *c, void *stack_top,
+                    struct vcpu_hvm_context *ctx)
 {
-    struct vcpu_hvm_context ctx = {.mode = VCPU_HVM_MODE_64B};
-    struct vcpu_hvm_x86_64 *r = &ctx.cpu_regs.x86_64;
-    long rc;
+    struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
 
+    (void)id;
+    *ctx = (struct vcpu_hvm_context){.mode = VCPU_HVM_MODE_64B};
     r->rdi = arch_virt_to_phys(c);
     r->rsp = arch_virt_to_phys((const uint8_t *)stack_top - 1) + 1;
-    r->rflags = RFLAGS_1;
-    r->cr0 = CR0_PE | CR0_ET | CR0_PG;
+    r->rflags = X86_EFLAGS_FIXED; /* IF clear */
+    r->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
     r->cr3 = XENEMU_BOOT_PAGETABLES;
-    r->cr4 = CR4_PAE;
+    r->cr4 = X86_CR4_PAE;
     r->efer = EFER_LME | EFER_LMA;
-    /* ctx is on this vCPU's stack, which is guest RAM. */
-    rc = arch_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_initialise, id,
-                        arch_virt_to_phys(&ctx), 0, 0);
-    if (rc)
-        return (int)rc;
-    return (int)arch_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_up, id, 0, 0, 0);
+    return 0;
 }
 
 uint64_t arch_rdtsc(void)

@@ -10,12 +10,10 @@
 #include <stdint.h>
 
 #include "platform.h"
+#include "xenemu/x86.h"
 #include "xenemu/guest_abi.h"
 
-#define MAX_CPUS    128  /* DOMAIN_MAX_VCPUS */
-#define SEL_CODE    0x08 /* the VMM's selectors (backend/kvm/boot.c) */
-#define SEL_DATA    0x10
-#define MSR_EFER    0xc0000080u
+#define MAX_CPUS    128 /* DOMAIN_MAX_VCPUS */
 #define MSR_GS_BASE 0xc0000101u
 
 /* Linker script and entry.S symbols. */
@@ -61,7 +59,7 @@ static void set_gate(unsigned int vec, void (*fn)(void))
 
     idt[vec] = (struct idt_gate){
         .off0 = (uint16_t)a,
-        .sel = SEL_CODE,
+        .sel = XENEMU_BOOT_SEL_CODE,
         .type = 0x8e,
         .off1 = (uint16_t)(a >> 16),
         .off2 = (uint32_t)(a >> 32),
@@ -106,13 +104,13 @@ void arch_cpu_init(unsigned int id)
                      "leaq 1f(%%rip), %%rax\n\t"
                      "pushq %%rax\n\t"
                      "lretq\n"
-                     "1:" ::"i"(SEL_CODE)
+                     "1:" ::"i"(XENEMU_BOOT_SEL_CODE)
                      : "rax", "memory");
     __asm__ volatile("movl %0, %%ds\n\t"
                      "movl %0, %%es\n\t"
                      "movl %0, %%ss\n\t"
                      "movl %0, %%fs\n\t"
-                     "movl %0, %%gs" ::"r"(SEL_DATA));
+                     "movl %0, %%gs" ::"r"(XENEMU_BOOT_SEL_DATA));
     __asm__ volatile("lidt %0" ::"m"(i) : "memory");
     wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)&cpu_slot[id < MAX_CPUS ? id : 0]);
 }
@@ -235,7 +233,7 @@ bool arch_irqs_enabled(void)
     uint64_t flags;
 
     __asm__ volatile("pushfq\n\tpopq %0" : "=r"(flags));
-    return flags & (1u << 9);
+    return flags & X86_EFLAGS_IF;
 }
 
 void arch_install_upcall(uint8_t vector)
@@ -246,18 +244,18 @@ void arch_install_upcall(uint8_t vector)
 
 /* ---- secondary vCPUs ---- */
 
-int arch_start_cpu(unsigned int id, struct cpu *c, void *stack_top)
+int arch_ap_context(unsigned int id, struct cpu *c, void *stack_top,
+                    struct vcpu_hvm_context *ctx)
 {
-    struct vcpu_hvm_context ctx = {.mode = VCPU_HVM_MODE_64B};
-    struct vcpu_hvm_x86_64 *r = &ctx.cpu_regs.x86_64;
+    struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
     uint64_t cr0, cr3, cr4;
-    long rc;
 
     if (id >= MAX_CPUS)
         return -XEN_EINVAL;
     __asm__ volatile("movq %%cr0, %0" : "=r"(cr0));
     __asm__ volatile("movq %%cr3, %0" : "=r"(cr3));
     __asm__ volatile("movq %%cr4, %0" : "=r"(cr4));
+    *ctx = (struct vcpu_hvm_context){.mode = VCPU_HVM_MODE_64B};
     r->cr0 = cr0;
     r->cr3 = cr3;
     r->cr4 = cr4;
@@ -266,13 +264,8 @@ int arch_start_cpu(unsigned int id, struct cpu *c, void *stack_top)
     r->rsp = (uint64_t)(uintptr_t)stack_top & ~15ull;
     r->rdi = (uint64_t)(uintptr_t)c;
     r->rsi = id;
-    r->rflags = 0x2;
-    /* &ctx is guest-physical: the stack is identity-mapped RAM. */
-    rc = arch_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_initialise, id,
-                        arch_virt_to_phys(&ctx), 0, 0);
-    if (rc)
-        return (int)rc;
-    return (int)arch_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_up, id, 0, 0, 0);
+    r->rflags = X86_EFLAGS_FIXED;
+    return 0;
 }
 
 /* ---- misc ---- */

@@ -4,7 +4,7 @@
  *   _start          vCPU 0, from the VMM (guest_abi.h): long mode, identity
  *                   page tables, RDI = hvm_start_info, no stack, no IDT
  *   arch_ap_entry   secondary vCPUs (VCPUOP_initialise context from
- *                   arch_start_cpu): RDI = struct cpu, RSI = vCPU id,
+ *                   arch_ap_context): RDI = struct cpu, RSI = vCPU id,
  *                   RSP = the AP's stack top
  *   upcall_entry    the callback vector's IDT gate
  *   exc_N           exception gates 0-31 (arch.c reports and stops)
