@@ -88,6 +88,37 @@ struct hv *harness_hv(void)
     return hv;
 }
 
+/* The hypervisor of the running test (harness_setup_hv()); tests of one
+ * file run one at a time. */
+static struct hv *test_hv;
+
+int harness_setup_hv(void **state)
+{
+    test_hv = harness_hv();
+    *state = test_hv;
+    return 0;
+}
+
+int harness_teardown_hv(void **state)
+{
+    (void)state;
+    hv_destroy(test_hv);
+    test_hv = NULL;
+    return 0;
+}
+
+struct hv *harness_test_hv(void)
+{
+    assert_non_null(test_hv);
+    return test_hv;
+}
+
+struct domain *harness_test_domain(unsigned int vcpus)
+{
+    return harness_domain(harness_test_hv(),
+                          &(struct harness_dom_opts){.vcpus = vcpus});
+}
+
 int harness_setup_one(void **state)
 {
     static struct harness_fixture f;

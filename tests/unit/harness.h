@@ -53,6 +53,14 @@ struct harness_fixture {
 int harness_setup_one(void **state);
 int harness_teardown_one(void **state);
 
+/* The fixture for files whose tests build their own domains: a fresh
+ * hypervisor per test (cmocka setup/teardown), harness_test_hv(). */
+int harness_setup_hv(void **state);
+int harness_teardown_hv(void **state);
+struct hv *harness_test_hv(void);
+/* A domain with (vcpus) vCPUs on harness_test_hv(). */
+struct domain *harness_test_domain(unsigned int vcpus);
+
 /* Options for harness_domain(); zero means the default in brackets. */
 struct harness_dom_opts {
     unsigned int vcpus;       /* [1] */

@@ -17,27 +17,6 @@
 #define FALLBACK        100000000ull /* set_timer_op's "100 ms from now" */
 #define POLL_TEST_PORTS 4u           /* poll() writes at most this many ports */
 
-static struct hv *hv;
-
-static int setup(void **state)
-{
-    (void)state;
-    hv = harness_hv();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    hv_destroy(hv);
-    return 0;
-}
-
-static struct domain *domain(unsigned int vcpus)
-{
-    return harness_domain(hv, &(struct harness_dom_opts){.vcpus = vcpus});
-}
-
 static long sched(struct domain *d, uint64_t cmd, uint64_t arg)
 {
     return harness_hypercall(d, 0, __HYPERVISOR_sched_op, cmd, arg, 0);
@@ -78,7 +57,7 @@ static void test_yield_and_unknown(void **state)
 {
     static const uint64_t unknown[] = {SCHEDOP_watchdog, SCHEDOP_pin_override,
                                        8, 0xffffffffu};
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
 
     (void)state;
     assert_int_equal(sched(d, SCHEDOP_yield, 0), 0);
@@ -91,10 +70,10 @@ static void test_yield_and_unknown(void **state)
 
 static void test_block(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu_info *vi = &shinfo(d)->vcpu_info[0];
     struct rec_vcpu *rec = rec_vcpu(d->vcpus[0]);
-    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+    uint64_t deadline = hv_now_ns(harness_test_hv()) + FAR_NS;
 
     (void)state;
     /* Pending upcall: back at once, with delivery enabled. */
@@ -137,7 +116,7 @@ static void test_shutdown_reasons(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct domain *d = domain(1);
+        struct domain *d = harness_test_domain(1);
 
         assert_int_equal(shutdown_op(d, SCHEDOP_shutdown, cases[i].reason), 0);
         assert_true(d->is_shutdown);
@@ -154,7 +133,7 @@ static void test_shutdown_reasons(void **state)
 
 static void test_shutdown_code_first_wins(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
 
     (void)state;
     assert_int_equal(shutdown_op(d, SCHEDOP_shutdown_code, SHUTDOWN_suspend),
@@ -178,7 +157,7 @@ static void test_bad_arguments_fault(void **state)
     static const unsigned int cmds[] = {SCHEDOP_shutdown, SCHEDOP_poll,
                                         SCHEDOP_remote_shutdown,
                                         SCHEDOP_shutdown_code};
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
 
     (void)state;
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -190,7 +169,7 @@ static void test_bad_arguments_fault(void **state)
 
 static void test_remote_shutdown(void **state)
 {
-    struct domain *d = domain(1), *ts = domain(1);
+    struct domain *d = harness_test_domain(1), *ts = harness_test_domain(1);
 
     (void)state;
     assert_int_equal(remote_shutdown(d, 999, SHUTDOWN_reboot), -XEN_ESRCH);
@@ -267,7 +246,7 @@ static long block_irqs_off(struct domain *d)
  */
 static void test_block_and_poll_need_interrupts_on(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu_info *vi = &shinfo(d)->vcpu_info[0];
     struct rec_vcpu *rec = rec_vcpu(d->vcpus[0]);
     evtchn_port_t port = must_bind_ipi(d, 0);
@@ -321,7 +300,7 @@ static void test_poll_cases(void **state)
     (void)state;
     for (int compat = 0; compat < 2; compat++) {
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-            struct domain *d = domain(1);
+            struct domain *d = harness_test_domain(1);
             struct rec_vcpu *rec = rec_vcpu(d->vcpus[0]);
             uint64_t timeout = 0x123456789abcull + i;
 
@@ -345,7 +324,7 @@ static void test_poll_cases(void **state)
 
 static void test_poll_bad_ports_array(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct sched_poll p = {.nr_ports = 2, .timeout = 0};
     struct compat_sched_poll c = {(uint32_t)(BAD_GPA - 4), 2, 0, 0};
     uint64_t args[5] = {SCHEDOP_poll, ARG, 0, 0, 0};
@@ -540,10 +519,10 @@ static long set_timer_compat(struct domain *d, uint64_t lo, uint64_t hi)
 
 static void test_set_timer_arm_and_stop(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu *v = d->vcpus[0];
     evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
-    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+    uint64_t deadline = hv_now_ns(harness_test_hv()) + FAR_NS;
 
     (void)state;
     assert_int_equal(set_timer(d, deadline), 0);
@@ -567,12 +546,12 @@ static void test_set_timer_arm_and_stop(void **state)
 
 static void test_set_timer_past_fires_now(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu *v = d->vcpus[0];
     evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
 
     (void)state;
-    assert_int_equal(set_timer(d, hv_now_ns(hv) + FAR_NS), 0);
+    assert_int_equal(set_timer(d, hv_now_ns(harness_test_hv()) + FAR_NS), 0);
     assert_int_equal(set_timer(d, 1), 0);
     assert_true(pending_2l(d, port));
     assert_int_equal(kicks(d, 0), 1);
@@ -597,13 +576,13 @@ static void test_set_timer_wild_values_fall_back(void **state)
         {0, 1u << 19, true},     /* now + 2^51 */
         {0, 0x7fffffffu, false}, /* far beyond now */
     };
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu *v = d->vcpus[0];
 
     (void)state;
     for (int compat = 0; compat < 2; compat++) {
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-            uint64_t before = hv_now_ns(hv), after, t;
+            uint64_t before = hv_now_ns(harness_test_hv()), after, t;
 
             t = cases[i].hi << 32 | cases[i].lo;
             if (cases[i].add_now)
@@ -612,7 +591,7 @@ static void test_set_timer_wild_values_fall_back(void **state)
                                  ? set_timer_compat(d, t & UINT32_MAX, t >> 32)
                                  : set_timer(d, t),
                              0);
-            after = hv_now_ns(hv);
+            after = hv_now_ns(harness_test_hv());
             assert_in_range(v->timer_deadline, before + FALLBACK,
                             after + FALLBACK);
             assert_int_equal(rec_vcpu(v)->timer_deadline, v->timer_deadline);
@@ -623,10 +602,10 @@ static void test_set_timer_wild_values_fall_back(void **state)
 
 static void test_timer_fire(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu *v = d->vcpus[0];
     evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
-    uint64_t future = hv_now_ns(hv) + FAR_NS;
+    uint64_t future = hv_now_ns(harness_test_hv()) + FAR_NS;
 
     (void)state;
     /* Stopped: a stale expiry does nothing. */
@@ -652,7 +631,8 @@ static void test_timer_fire(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+    cmocka_unit_test_setup_teardown(fn, harness_setup_hv, harness_teardown_hv)
     const struct CMUnitTest tests[] = {
         T(test_yield_and_unknown),
         T(test_block),

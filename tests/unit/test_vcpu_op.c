@@ -6,32 +6,12 @@
 #include <sched.h>
 
 #include "harness.h"
+#include "xenemu/x86.h"
 
 #define ARG      HARNESS_ARG_GPA
 #define BAD_GPA  ((uint64_t)HARNESS_RAM_PAGES * GUEST_PAGE_SIZE)
 #define AREA_GFN 0x300u
 #define FAR_NS   (1ull << 40) /* a deadline this far ahead stays future */
-
-static struct hv *hv;
-
-static int setup(void **state)
-{
-    (void)state;
-    hv = harness_hv();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    hv_destroy(hv);
-    return 0;
-}
-
-static struct domain *domain(unsigned int vcpus)
-{
-    return harness_domain(hv, &(struct harness_dom_opts){.vcpus = vcpus});
-}
 
 /* vcpu_op (cmd) on (vcpuid) from vCPU (from), (arg) at ARG. */
 static long vop(struct domain *d, unsigned int from, uint32_t cmd,
@@ -84,7 +64,7 @@ static void test_unknown_before_vcpu_id(void **state)
         VCPUOP_stop_singleshot_timer,
         VCPUOP_register_vcpu_info,
     };
-    struct domain *d = domain(2);
+    struct domain *d = harness_test_domain(2);
 
     (void)state;
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
@@ -107,9 +87,9 @@ static struct vcpu_hvm_context ctx64(void)
 {
     struct vcpu_hvm_context c = {.mode = VCPU_HVM_MODE_64B};
 
-    c.cpu_regs.x86_64.cr0 = 0x80000011; /* PG | ET | PE */
-    c.cpu_regs.x86_64.cr4 = 0x20;       /* PAE */
-    c.cpu_regs.x86_64.efer = 0x500;     /* LMA | LME */
+    c.cpu_regs.x86_64.cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_PE;
+    c.cpu_regs.x86_64.cr4 = X86_CR4_PAE;
+    c.cpu_regs.x86_64.efer = EFER_LMA | EFER_LME;
     c.cpu_regs.x86_64.rip = 0x100000;
     return c;
 }
@@ -122,7 +102,7 @@ static long initialise(struct domain *d, uint32_t vcpu,
 
 static void test_initialise(void **state)
 {
-    struct domain *d = domain(3);
+    struct domain *d = harness_test_domain(3);
     struct vcpu_hvm_context c = ctx64();
     struct vcpu_hvm_context bad;
 
@@ -140,7 +120,7 @@ static void test_initialise(void **state)
     bad.mode = 2;
     assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
     bad = c;
-    bad.cpu_regs.x86_64.cr0 &= ~0x80000000ull; /* no paging */
+    bad.cpu_regs.x86_64.cr0 &= ~(uint64_t)X86_CR0_PG;
     assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
     bad = c;
     bad.cpu_regs.x86_64.efer = 0; /* no long mode */
@@ -169,7 +149,7 @@ static void test_initialise(void **state)
 
 static void test_up_down_is_up(void **state)
 {
-    struct domain *d = domain(2);
+    struct domain *d = harness_test_domain(2);
     struct vcpu_hvm_context c = ctx64();
 
     (void)state;
@@ -195,7 +175,7 @@ static void test_up_down_is_up(void **state)
 
 static void test_register_moves_legacy_slot(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu *v = d->vcpus[0];
     struct vcpu_info *old = &shinfo(d)->vcpu_info[0], *new = area(d, 0x40);
 
@@ -223,7 +203,7 @@ static void test_register_moves_legacy_slot(void **state)
 
 static void test_events_reach_registered_area(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     struct vcpu_info *old = &shinfo(d)->vcpu_info[0], *new = area(d, 0x80);
     evtchn_port_t port;
 
@@ -247,7 +227,7 @@ static void test_events_reach_registered_area(void **state)
 
 static void test_register_dummy_vcpu(void **state)
 {
-    struct domain *d = domain(XEN_LEGACY_MAX_VCPUS + 1);
+    struct domain *d = harness_test_domain(XEN_LEGACY_MAX_VCPUS + 1);
     unsigned int id = XEN_LEGACY_MAX_VCPUS;
     struct vcpu *v = d->vcpus[id];
     struct vcpu_info *new = area(d, 0x100);
@@ -280,7 +260,7 @@ static void test_register_dummy_vcpu(void **state)
 
 static void test_register_compat_layout(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     uint8_t *new = (uint8_t *)area(d, 0x44);
     uint32_t sel;
     evtchn_port_t port;
@@ -321,7 +301,7 @@ static void test_register_errors(void **state)
         {HARNESS_RAM_PAGES, 0, -XEN_EINVAL}, /* not guest RAM */
         {UINT64_MAX >> GUEST_PAGE_SHIFT, 0, -XEN_EINVAL},
     };
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
 
     (void)state;
     assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
@@ -369,7 +349,7 @@ static void *send_thread(void *arg)
  */
 static void test_register_races_with_senders(void **state)
 {
-    struct domain *d = domain(1), *peer = domain(1);
+    struct domain *d = harness_test_domain(1), *peer = harness_test_domain(1);
     evtchn_port_t ipi = must_bind_ipi(d, 0);
     evtchn_port_t unbound = must_alloc_unbound(d, peer->domid);
     evtchn_port_t remote = must_bind_interdomain(peer, d->domid, unbound);
@@ -418,10 +398,10 @@ static long singleshot(struct domain *d, unsigned int from, uint32_t vcpu,
 
 static void test_singleshot_timer(void **state)
 {
-    struct domain *d = domain(2);
+    struct domain *d = harness_test_domain(2);
     struct vcpu *v = d->vcpus[0];
     evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
-    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+    uint64_t deadline = hv_now_ns(harness_test_hv()) + FAR_NS;
 
     (void)state;
     /* Only on the calling vCPU. */
@@ -475,9 +455,10 @@ static void test_singleshot_future_flag_by_version(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct domain *d = harness_domain(
-            hv, &(struct harness_dom_opts){.xen_version = cases[i].version});
+            harness_test_hv(),
+            &(struct harness_dom_opts){.xen_version = cases[i].version});
         evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 0);
-        uint64_t future = hv_now_ns(hv) + FAR_NS;
+        uint64_t future = hv_now_ns(harness_test_hv()) + FAR_NS;
 
         assert_int_equal(singleshot(d, 0, 0, future, VCPU_SSHOTTMR_future), 0);
         assert_int_equal(singleshot(d, 0, 0, 1, VCPU_SSHOTTMR_future),
@@ -491,9 +472,9 @@ static void test_singleshot_future_flag_by_version(void **state)
 
 static void test_singleshot_compat_size(void **state)
 {
-    struct domain *d = domain(1);
+    struct domain *d = harness_test_domain(1);
     uint64_t end12 = BAD_GPA - 12; /* the struct ends with RAM */
-    uint64_t deadline = hv_now_ns(hv) + FAR_NS;
+    uint64_t deadline = hv_now_ns(harness_test_hv()) + FAR_NS;
     uint8_t raw[12];
     uint64_t args[5] = {VCPUOP_set_singleshot_timer, 0, end12, 0, 0};
     struct hv_call call;
@@ -514,7 +495,8 @@ static void test_singleshot_compat_size(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+    cmocka_unit_test_setup_teardown(fn, harness_setup_hv, harness_teardown_hv)
     const struct CMUnitTest tests[] = {
         T(test_unknown_before_vcpu_id),
         T(test_up_down_is_up),
