@@ -111,11 +111,13 @@ static void capture(void *opaque, const char *buf, size_t len)
 {
     struct guest_out *o = opaque;
 
+    /* One line at a time, kept with its newline. */
     pthread_mutex_lock(&o->lock);
-    if (len > sizeof(o->text) - 1 - o->len)
-        len = sizeof(o->text) - 1 - o->len;
+    if (len > sizeof(o->text) - 2 - o->len)
+        len = sizeof(o->text) - 2 - o->len;
     memcpy(o->text + o->len, buf, len);
     o->len += len;
+    o->text[o->len++] = '\n';
     pthread_mutex_unlock(&o->lock);
 }
 

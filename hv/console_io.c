@@ -2,14 +2,16 @@
  * console_io.c: __HYPERVISOR_console_io, as Xen's do_console_io().
  *
  * Policy: every domain may write, as on a Xen debug build (or a domain
- * with is_console): guests print early boot messages this way, and
- * xenemu's backend is where the output goes.  Every other command needs
- * the control domain (-EPERM), as Xen's XSM check runs before the command
- * is decoded; the control domain gets -ENOSYS for unknown commands.
- * The bytes are passed on unfiltered: a release Xen strips non-printable
- * characters from domU output, which is the backend's choice here.
+ * with is_console): guests print early boot messages this way.  The bytes
+ * go to the domain's console log (<xenemu/console.h>): filtered and
+ * line-buffered as Xen does for a domU, and metered, so a count of
+ * 0xffffffff reads at most the budget (CONSOLE_BURST) and drops the rest
+ * unread.  Every other command needs the control domain (-EPERM), as Xen's
+ * XSM check runs before the command is decoded; the control domain gets
+ * -ENOSYS for unknown commands.
  */
 #include "hypercalls.h"
+#include "xenemu/console.h"
 
 /* Bytes copied and passed on at a time: a bounded stack buffer, as in
  * Xen's guest_console_write(). */
@@ -18,20 +20,19 @@
 static long console_write(struct hv_call *call, uint32_t count, uint64_t buffer)
 {
     struct domain *d = call->v->domain;
-    const struct hv_backend_ops *be = d->hv->backend;
+    size_t todo = count ? console_take(d, count) : 0;
     char chunk[CONSOLE_CHUNK];
 
-    while (count) {
-        uint32_t n = count < CONSOLE_CHUNK ? count : CONSOLE_CHUNK;
+    while (todo) {
+        size_t n = todo < CONSOLE_CHUNK ? todo : CONSOLE_CHUNK;
 
         if (copy_from_guest(call, chunk, buffer, n))
             return -XEN_EFAULT;
-        if (be && be->console_write)
-            be->console_write(d, chunk, n);
+        console_put(d, chunk, n);
         /* Printed: a fault in a later chunk cannot take this back. */
         hv_call_side_effects(call);
         buffer += n;
-        count -= n;
+        todo -= n;
     }
     return 0;
 }

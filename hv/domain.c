@@ -60,6 +60,7 @@ static void vcpu_free(struct vcpu *v)
 {
     if (!v)
         return;
+    pthread_mutex_destroy(&v->timer_lock);
     hv_free(v->dummy_vcpu_info, sizeof(struct vcpu_info));
     hv_free(v, sizeof(*v));
 }
@@ -72,6 +73,7 @@ static struct vcpu *vcpu_alloc(struct domain *d, unsigned int id)
         return NULL;
     v->domain = d;
     v->id = id;
+    pthread_mutex_init(&v->timer_lock, NULL);
     if (id < XEN_LEGACY_MAX_VCPUS) {
         /* The 32-bit slots are at the same 64-byte stride. */
         v->vcpu_info = (struct vcpu_info *)d->shared_info + id;
@@ -101,6 +103,7 @@ static void domain_free(struct domain *d)
     pthread_mutex_destroy(&d->event_lock);
     pthread_rwlock_destroy(&d->abi_lock);
     pthread_mutex_destroy(&d->physmap_lock);
+    console_destroy(&d->console);
     hv_free(d, sizeof(*d));
 }
 
@@ -141,6 +144,7 @@ static struct domain *domain_alloc(struct hv *hv,
     pthread_mutex_init(&d->event_lock, NULL);
     pthread_rwlock_init(&d->abi_lock, NULL);
     pthread_mutex_init(&d->physmap_lock, NULL);
+    console_init(&d->console);
     if (alloc_memory_state(d, c->max_grant_frames))
         goto err;
     d->max_vcpus = c->max_vcpus;

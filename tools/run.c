@@ -15,9 +15,6 @@
 #include "xenemu/backend.h"
 #include "xenemu/xen_public.h"
 
-/* A console line longer than this is printed in pieces. */
-#define LINE_MAX_LEN 1024
-
 struct run;
 
 struct run_domain {
@@ -26,8 +23,6 @@ struct run_domain {
     const struct backend *be;
     struct domain *d;
     struct vm *vm;
-    char line[LINE_MAX_LEN]; /* the unfinished console line (out_lock) */
-    size_t line_len;
 };
 
 struct run {
@@ -35,7 +30,7 @@ struct run {
     struct run_domain *doms;
     size_t nr;
     bool prefix;              /* several domains: name every line */
-    pthread_mutex_t out_lock; /* stdout and every line buffer */
+    pthread_mutex_t out_lock; /* stdout: lines never interleave */
 
     /* The --timeout watchdog. */
     pthread_mutex_t wd_lock;
@@ -47,30 +42,18 @@ struct run {
 
 /* ---- consoles ---- */
 
-static void flush_line(struct run_domain *rd)
-{
-    if (rd->run->prefix)
-        printf("[%s] ", rd->cfg->name);
-    fwrite(rd->line, 1, rd->line_len, stdout);
-    putchar('\n');
-    rd->line_len = 0;
-}
-
-/* The backend's console hook: whole lines, prefixed when several domains
- * share the terminal, so that their output never interleaves mid-line. */
+/* The backend's console hook: one line of the domain's console log (the
+ * core has filtered and assembled it), prefixed with the domain's name when
+ * several domains share the terminal. */
 static void console_out(void *opaque, const char *buf, size_t len)
 {
     struct run_domain *rd = opaque;
 
     pthread_mutex_lock(&rd->run->out_lock);
-    for (size_t i = 0; i < len; i++) {
-        if (buf[i] == '\n' || rd->line_len == sizeof(rd->line)) {
-            flush_line(rd);
-            if (buf[i] == '\n')
-                continue;
-        }
-        rd->line[rd->line_len++] = buf[i];
-    }
+    if (rd->run->prefix)
+        printf("[%s] ", rd->cfg->name);
+    fwrite(buf, 1, len, stdout);
+    putchar('\n');
     fflush(stdout);
     pthread_mutex_unlock(&rd->run->out_lock);
 }
@@ -222,8 +205,6 @@ static int report(struct run *run)
         struct run_domain *rd = &run->doms[i];
         struct domain *d = rd->d;
 
-        if (rd->line_len)
-            flush_line(rd);
         if (!__atomic_load_n(&d->is_shutdown, __ATOMIC_ACQUIRE)) {
             fprintf(stderr,
                     "xenemu: %s (domain %u, %s): still running "

@@ -1,7 +1,8 @@
 /*
  * vcpu.c: one host thread per vCPU, running KVM_RUN and handling its exits:
  * hypercalls (port I/O from the hypercall page), the hypercall-page MSR,
- * the debug exit port, HLT, and everything unexpected (the domain crashes).
+ * Xen's HVM debug port 0xe9, HLT, and everything unexpected (the domain
+ * crashes).
  *
  * Bounding KVM_RUN: the vCPU threads block the kick signal except inside
  * KVM_RUN (KVM_SET_SIGNAL_MASK), so a kick sent at any time either
@@ -144,6 +145,32 @@ static void crash(struct kvm_vcpu *kv, const char *why)
     sched_domain_shutdown(kv->vm->vm.d, SHUTDOWN_crash);
 }
 
+/* Xen's hvm_triple_fault(): the domain shuts down with the reason its
+ * HVM_PARAM_TRIPLE_FAULT_REASON names (reboot unless the toolstack set
+ * another). */
+static void triple_fault(struct kvm_vcpu *kv)
+{
+    struct domain *d = kv->vm->vm.d;
+    uint64_t reason = __atomic_load_n(
+        &d->hvm_params[HVM_PARAM_TRIPLE_FAULT_REASON], __ATOMIC_RELAXED);
+    struct kvm_regs r = {0};
+
+    ioctl(kv->fd, KVM_GET_REGS, &r);
+    kvm_log(kv->vm, "vcpu%u: triple fault at rip=%#llx", kv->v->id, r.rip);
+    sched_domain_shutdown(d, (unsigned int)reason);
+}
+
+/* Bytes written to Xen's HVM debug port (`out` of any size, `rep outs`):
+ * each byte's low 8 bits go to the domain's console log, as Xen's
+ * hvm_print_line() takes them. */
+static void debug_console(struct kvm_vcpu *kv)
+{
+    const uint8_t *data = (const uint8_t *)kv->run + kv->run->io.data_offset;
+
+    for (uint32_t i = 0; i < kv->run->io.count; i++)
+        console_debug_port(kv->vm->vm.d, data[(size_t)i * kv->run->io.size]);
+}
+
 static int hypercall(struct kvm_vcpu *kv)
 {
     struct kvm_regs r;
@@ -200,8 +227,10 @@ static void hypercall_page_msr(struct kvm_vcpu *kv)
     if (run->exit_reason != KVM_EXIT_X86_WRMSR ||
         run->msr.index != XENEMU_HYPERCALL_MSR)
         return;
-    /* Page index in the low 12 bits: Xen offers one page. */
-    if ((run->msr.data & 0xfff) != 0 || gpa < XENEMU_BOOT_KERNEL_MIN)
+    /* Page index in the low 12 bits: Xen offers one page.  Any frame of
+     * RAM will do, as in Xen's guest_wrmsr_xen() (gpa_write() below
+     * refuses the rest). */
+    if ((run->msr.data & 0xfff) != 0)
         return;
     if (ioctl(kv->fd, KVM_GET_SREGS, &s) < 0)
         return;
@@ -242,15 +271,9 @@ static int handle_exit(struct kvm_vcpu *kv)
             return 0;
         }
         if (run->io.direction == KVM_EXIT_IO_OUT &&
-            run->io.port == XENEMU_DEBUG_EXIT_PORT) {
-            uint8_t status = *((uint8_t *)run + run->io.data_offset);
-
-            if (status)
-                kvm_log(kv->vm, "vcpu%u: guest exit status %u", kv->v->id,
-                        status);
-            sched_domain_shutdown(kv->vm->vm.d,
-                                  status ? SHUTDOWN_crash : SHUTDOWN_poweroff);
-            return 1;
+            run->io.port == XEN_HVM_DEBUGCONS_IOPORT) {
+            debug_console(kv);
+            return 0;
         }
         if (run->io.direction == KVM_EXIT_IO_IN) {
             /* Unclaimed ports read as all ones, as on a PC. */
@@ -277,7 +300,7 @@ static int handle_exit(struct kvm_vcpu *kv)
         crash(kv, why);
         return 1;
     case KVM_EXIT_SHUTDOWN:
-        crash(kv, "triple fault");
+        triple_fault(kv);
         return 1;
     case KVM_EXIT_INTERNAL_ERROR:
         snprintf(why, sizeof(why), "KVM internal error, suberror %u",

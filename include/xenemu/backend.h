@@ -23,8 +23,9 @@ struct vm_params {
     const char *kernel;  /* path of the guest image (ELF) */
     const char *cmdline; /* the guest's command line ("" for none) */
     uint64_t memory_bytes;
-    /* Console output of the domain (CONSOLEIO_write), may be NULL.  Called
-     * from vCPU threads, possibly several at once. */
+    /* The domain's console log, one line at a time without its newline
+     * (CONSOLEIO_write and the debug port 0xe9, filtered by the core), may
+     * be NULL.  Called from vCPU threads, one line at a time. */
     void (*console)(void *opaque, const char *buf, size_t len);
     void *console_opaque;
 };

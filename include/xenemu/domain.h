@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "xenemu/console.h"
 #include "xenemu/hv.h"
 #include "xenemu/xen_ext.h"
 
@@ -81,7 +82,10 @@ struct vcpu {
     uint32_t poll_port;
 
     uint64_t timer_deadline; /* set_timer_op deadline, 0 = stopped (atomic) */
-    bool is_up;              /* VCPUOP_is_up (atomic) */
+    /* Orders setting the deadline against a fire of the old one (see
+     * vcpu_timer_set()); taken before the domain's event_lock. */
+    pthread_mutex_t timer_lock;
+    bool is_up; /* VCPUOP_is_up (atomic) */
     /* VCPUOP_initialise: the state a secondary vCPU starts in (vCPU 0 is
      * initialised by its backend).  Written once under the domain's
      * event_lock before initialised is set (store-release, paired with the
@@ -166,6 +170,9 @@ struct domain {
     uint32_t reset_next_port;      /* EVTCHNOP_reset in progress if != 0 */
     struct evtchn_fifo_domain *fifo;
     unsigned int nr_pollers; /* atomic: vCPUs inside SCHEDOP_poll */
+
+    /* CONSOLEIO_write and the debug port's line (<xenemu/console.h>). */
+    struct domain_console console;
 
     void *backend_priv;
 };

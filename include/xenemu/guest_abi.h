@@ -39,10 +39,9 @@
 #define XENEMU_HYPERCALL_PORT      0xe8u
 #define XENEMU_HYPERCALL_STUB_SIZE 32u
 
-/* A guest that is done (or has crashed before it could make hypercalls)
- * writes a status byte here: the VMM stops the domain, as
- * SCHEDOP_shutdown(SHUTDOWN_crash) would for a non-zero byte. */
-#define XENEMU_DEBUG_EXIT_PORT 0xe9u
+/* Port 0xe9 is Xen's HVM debug console (XEN_HVM_DEBUGCONS_IOPORT): bytes
+ * written there go to the domain's console log.  A guest ends with
+ * SCHEDOP_shutdown, or, without hypercalls, a triple fault. */
 
 /* A port the VMM does not claim: writing it is only an exit, at which the
  * VMM injects a pending upcall.  On this platform's KVM the interrupt-window

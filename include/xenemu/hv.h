@@ -51,7 +51,9 @@ struct hv_backend_ops {
     /* (d) issued SCHEDOP_shutdown with (reason) (SHUTDOWN_*). */
     void (*shutdown)(struct domain *d, unsigned int reason);
 
-    /* (d) wrote (len) bytes of console output with CONSOLEIO_write. */
+    /* One line of (d)'s console log (CONSOLEIO_write, the debug port):
+     * (len) printable characters, without the newline (<xenemu/console.h>).
+     * Lines of one domain come one at a time, in order. */
     void (*console_write)(struct domain *d, const char *buf, size_t len);
 
     /*

@@ -58,15 +58,18 @@ static void rec_shutdown(struct domain *d, unsigned int reason)
     rec_domain(d)->shutdown_reason = reason;
 }
 
+/* Console lines are kept one after the other, each with a newline. */
 static void rec_console(struct domain *d, const char *buf, size_t len)
 {
     struct rec_domain *r = rec_domain(d);
-    size_t room = sizeof(r->console) - r->console_len;
+    size_t room = sizeof(r->console) - 1 - r->console_len;
 
-    if (len > room)
-        len = room;
+    if (len + 1 > room)
+        return;
     memcpy(r->console + r->console_len, buf, len);
     r->console_len += len;
+    r->console[r->console_len++] = '\n';
+    r->console[r->console_len] = '\0';
 }
 
 static const struct hv_backend_ops rec_backend = {

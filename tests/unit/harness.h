@@ -38,7 +38,8 @@ struct rec_vcpu {
 struct rec_domain {
     unsigned int shutdowns;
     unsigned int shutdown_reason;
-    char console[4096];
+    char console[4096]; /* console lines, each ending in a newline, NUL-
+                         * terminated (a line that does not fit is lost) */
     size_t console_len;
 };
 

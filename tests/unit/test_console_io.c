@@ -1,8 +1,19 @@
-/* test_console_io.c: CONSOLEIO_write (chunks, faults early and late),
- * CONSOLEIO_read and the permission policy. */
+/* test_console_io.c: a domain's console log (hv/console.c) and
+ * CONSOLEIO_write / CONSOLEIO_read (hv/console_io.c).
+ *
+ * Expected values come from Xen 4.17: xen/drivers/char/console.c
+ * (do_console_io(), guest_console_write(): a domU's output is stripped to
+ * isprint() characters and tabs, buffered in the domain's pbuf until a
+ * newline or DOMAIN_PBUF_SIZE - 1 characters, copied in chunks of at most
+ * 127 bytes) and xen/arch/x86/hvm/hvm.c (hvm_print_line(): the debug port
+ * shares that buffer).  Deliberate differences, listed in
+ * docs/hypercalls.md: every domain may write (Xen: debug builds or
+ * is_console domains), and the byte budget (CONSOLE_BURST, CONSOLE_RATE)
+ * is xenemu's own. */
 #include <string.h>
 
 #include "harness.h"
+#include "xenemu/console.h"
 
 #define BUF_GPA 0x4064u /* not page-aligned: long writes cross pages */
 #define RAM_END ((uint64_t)HARNESS_RAM_PAGES * GUEST_PAGE_SIZE)
@@ -36,37 +47,114 @@ static long cio(struct domain *dom, bool compat, uint64_t cmd, uint64_t count,
     return hypercall_dispatch(call, __HYPERVISOR_console_io, args);
 }
 
-/* (n) bytes of a recognisable pattern at (gpa). */
-static void fill(uint64_t gpa, size_t n, uint8_t *copy)
+/* CONSOLEIO_write of (text) (without its NUL) placed at (gpa). */
+static long cio_text(const char *text, uint64_t gpa)
 {
-    for (size_t i = 0; i < n; i++)
-        copy[i] = (uint8_t)(i * 7 + 1);
-    assert_int_equal(gpa_write(d, gpa, copy, n), 0);
+    struct hv_call call;
+    size_t n = strlen(text);
+
+    assert_int_equal(gpa_write(d, gpa, text, n), 0);
+    return cio(d, false, CONSOLEIO_write, n, gpa, &call);
 }
 
-static void test_write_lengths(void **state)
+static const char *log_text(void)
 {
-    /* Around the 128-byte chunk size, and across a page boundary (the
-     * recording backend keeps 4096 bytes). */
-    static const size_t lens[] = {1, 5, 127, 128, 129, 256, 300, 4000};
-    static uint8_t want[8192];
+    return rec_domain(d)->console;
+}
+
+static void log_clear(void)
+{
+    rec_domain(d)->console_len = 0;
+    rec_domain(d)->console[0] = '\0';
+}
+
+/* Freeze the budget's refill (the clock is then never read as having
+ * moved), so that what a test drops does not depend on timing. */
+static void budget_freeze(void)
+{
+    d->console.refill_ns = UINT64_MAX;
+}
+
+static void test_lines(void **state)
+{
+    static char text[300];
+    static char want[600];
     struct hv_call call;
 
     (void)state;
     for (int compat = 0; compat < 2; compat++) {
-        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-            struct rec_domain *rec = rec_domain(d);
+        /* Lengths around the 128-byte chunk, across a page boundary. */
+        static const size_t lens[] = {0, 1, 5, 127, 128, 129, 198};
 
-            rec->console_len = 0;
-            fill(BUF_GPA, lens[i], want);
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            log_clear();
+            for (size_t j = 0; j < lens[i]; j++)
+                text[j] = (char)('a' + j % 26);
+            text[lens[i]] = '\n';
+            assert_int_equal(gpa_write(d, BUF_GPA, text, lens[i] + 1), 0);
             assert_int_equal(
-                cio(d, compat, CONSOLEIO_write, lens[i], BUF_GPA, &call), 0);
-            assert_int_equal(rec->console_len, lens[i]);
-            assert_memory_equal(rec->console, want, lens[i]);
+                cio(d, compat, CONSOLEIO_write, lens[i] + 1, BUF_GPA, &call),
+                0);
+            memcpy(want, text, lens[i] + 1);
+            want[lens[i] + 1] = '\0';
+            assert_string_equal(log_text(), want);
             assert_true(call.side_effects);
             assert_int_equal(call.fault, HV_FAULT_NONE);
         }
     }
+}
+
+static void test_line_assembly(void **state)
+{
+    (void)state;
+    /* A line is printed only once it ends... */
+    assert_int_equal(cio_text("one ", BUF_GPA), 0);
+    assert_int_equal(cio_text("two", BUF_GPA), 0);
+    assert_string_equal(log_text(), "");
+    assert_int_equal(cio_text("\nthree\nfo", BUF_GPA), 0);
+    assert_string_equal(log_text(), "one two\nthree\n");
+    /* ...and the debug port adds to the same line (one pbuf per domain). */
+    console_debug_port(d, 'u');
+    console_debug_port(d, 'r');
+    console_debug_port(d, '\n');
+    assert_string_equal(log_text(), "one two\nthree\nfour\n");
+    /* An empty line is a line. */
+    console_debug_port(d, '\n');
+    assert_string_equal(log_text(), "one two\nthree\nfour\n\n");
+}
+
+static void test_long_line_is_split(void **state)
+{
+    static char text[450];
+    char want[CONSOLE_LINE_MAX + 2];
+
+    (void)state;
+    memset(text, 'x', sizeof(text) - 1);
+    text[sizeof(text) - 1] = '\0';
+    assert_int_equal(cio_text(text, BUF_GPA), 0);
+    /* Two full lines of 199 characters; 51 wait for more. */
+    memset(want, 'x', CONSOLE_LINE_MAX - 1);
+    want[CONSOLE_LINE_MAX - 1] = '\n';
+    assert_int_equal(rec_domain(d)->console_len, 2 * CONSOLE_LINE_MAX);
+    assert_memory_equal(log_text(), want, CONSOLE_LINE_MAX);
+    assert_memory_equal(log_text() + CONSOLE_LINE_MAX, want, CONSOLE_LINE_MAX);
+    assert_int_equal(d->console.len, 449 - 2 * (CONSOLE_LINE_MAX - 1));
+}
+
+static void test_control_characters_are_stripped(void **state)
+{
+    (void)state;
+    /* Escape sequences lose their ESC (the rest is printable text), CR, BEL,
+     * backspace, DEL and 8-bit bytes vanish; tabs stay. */
+    assert_int_equal(cio_text("a\x1b[2Jb\rc\x07\bd\x7f\xff\x80\te\n", BUF_GPA),
+                     0);
+    assert_string_equal(log_text(), "a[2Jbcd\te\n");
+    /* The same filter on the debug port. */
+    console_debug_port(d, 0x1b);
+    console_debug_port(d, 'z');
+    console_debug_port(d, 0x9b); /* the 8-bit CSI */
+    console_debug_port(d, '\n');
+    assert_string_equal(log_text(), "a[2Jbcd\te\nz\n");
 }
 
 static void test_write_nothing(void **state)
@@ -91,26 +179,66 @@ static void test_write_bad_buffer_is_early_fault(void **state)
     (void)state;
     assert_int_equal(cio(d, false, CONSOLEIO_write, 10, RAM_END, &call),
                      -XEN_EFAULT);
-    assert_int_equal(rec_domain(d)->console_len, 0);
+    assert_int_equal(d->console.len, 0);
     assert_false(call.side_effects);
     assert_int_equal(call.fault, HV_FAULT_EARLY);
 }
 
 static void test_write_fault_after_output_is_late(void **state)
 {
-    static uint8_t want[200];
+    static char text[161];
     struct hv_call call;
 
     (void)state;
     /* 200 bytes of which the last 40 lie past RAM: the first 128-byte
-     * chunk is printed before the second faults. */
-    fill(RAM_END - 160, 160, want);
+     * chunk is taken before the second faults. */
+    memset(text, 'y', 160);
+    assert_int_equal(gpa_write(d, RAM_END - 160, text, 160), 0);
     assert_int_equal(cio(d, false, CONSOLEIO_write, 200, RAM_END - 160, &call),
                      -XEN_EFAULT);
-    assert_int_equal(rec_domain(d)->console_len, 128);
-    assert_memory_equal(rec_domain(d)->console, want, 128);
+    assert_int_equal(d->console.len, 128);
     assert_true(call.side_effects);
     assert_int_equal(call.fault, HV_FAULT_LATE);
+}
+
+/* Regression: a count of 0xffffffff once copied all of guest RAM to the
+ * terminal.  Now a call reads at most the budget and drops the rest
+ * unread; once the budget is back, the next line says what was lost. */
+static void test_budget_bounds_a_flood(void **state)
+{
+    struct hv_call call;
+
+    (void)state;
+    budget_freeze();
+    /* RAM is zeros (nothing printable): the call reads CONSOLE_BURST bytes
+     * from gpa 0, not the 4 GiB it asks for (RAM is 4 MiB: reading more
+     * would be -EFAULT). */
+    assert_int_equal(cio(d, false, CONSOLEIO_write, 0xffffffffu, 0, &call), 0);
+    assert_int_equal(d->console.budget, 0);
+    assert_int_equal(d->console.dropped, 0xffffffffull - CONSOLE_BURST);
+    /* Over budget, even the debug port drops. */
+    assert_int_equal(cio_text("lost\n", BUF_GPA), 0);
+    console_debug_port(d, '\n');
+    assert_string_equal(log_text(), "");
+    /* The budget refills (as if a long time had passed). */
+    d->console.refill_ns = 0;
+    assert_int_equal(cio_text("back\n", BUF_GPA), 0);
+    assert_string_equal(log_text(),
+                        "(xenemu: 4294901765 bytes of console output "
+                        "dropped: over 16384 bytes/s)\nback\n");
+    assert_int_equal(d->console.dropped, 0);
+}
+
+static void test_budget_is_shared_by_both_sources(void **state)
+{
+    (void)state;
+    budget_freeze();
+    d->console.budget = 3;
+    console_debug_port(d, 'a');
+    assert_int_equal(cio_text("bcd\n", BUF_GPA), 0); /* only "bc" taken */
+    assert_int_equal(d->console.budget, 0);
+    assert_int_equal(d->console.dropped, 2);
+    assert_int_equal(d->console.len, 3);
 }
 
 static void test_policy(void **state)
@@ -120,6 +248,8 @@ static void test_policy(void **state)
         bool privileged;
         long rc;
     } cases[] = {
+        /* do_console_io(): xsm_console_io() (dummy policy: privileged
+         * domains only, except write here) before the switch. */
         {CONSOLEIO_read, false, -XEN_EPERM},
         {CONSOLEIO_read, true, 0},
         {2, false, -XEN_EPERM}, /* the policy is checked first */
@@ -136,9 +266,8 @@ static void test_policy(void **state)
                          cases[i].rc);
     }
     /* A privileged domain writes like everyone else. */
-    fill(BUF_GPA, 3, (uint8_t[3]){0});
-    assert_int_equal(cio(d, false, CONSOLEIO_write, 3, BUF_GPA, &call), 0);
-    assert_int_equal(rec_domain(d)->console_len, 3);
+    assert_int_equal(cio_text("dom0\n", BUF_GPA), 0);
+    assert_string_equal(log_text(), "dom0\n");
     d->is_privileged = false;
 }
 
@@ -146,10 +275,15 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_write_lengths),
+        T(test_lines),
+        T(test_line_assembly),
+        T(test_long_line_is_split),
+        T(test_control_characters_are_stripped),
         T(test_write_nothing),
         T(test_write_bad_buffer_is_early_fault),
         T(test_write_fault_after_output_is_late),
+        T(test_budget_bounds_a_flood),
+        T(test_budget_is_shared_by_both_sources),
         T(test_policy),
     };
 #undef T

@@ -283,12 +283,20 @@ void arch_relax(void)
     __asm__ volatile("pause" ::: "memory");
 }
 
+/* The last resort when the domain cannot shut down through Xen (no
+ * hypercall page, or SCHEDOP_shutdown failed): a triple fault, an empty IDT
+ * then #UD, which Xen turns into the domain's HVM_PARAM_TRIPLE_FAULT_REASON
+ * shutdown. */
 _Noreturn void arch_halt(void)
 {
-    /* Shutdown failed: the debug exit port stops the domain (crash). */
-    outb(XENEMU_DEBUG_EXIT_PORT, 0xff);
+    static const struct __attribute__((packed)) {
+        uint16_t limit;
+        uint64_t base;
+    } no_idt = {0, 0};
+
+    __asm__ volatile("cli\n\tlidt %0\n\tud2" ::"m"(no_idt) : "memory");
     for (;;)
-        __asm__ volatile("cli\n\thlt" ::: "memory");
+        __asm__ volatile("hlt" ::: "memory");
 }
 
 /* ---- exceptions ---- */
@@ -317,9 +325,9 @@ static size_t put_hex(char *buf, size_t at, uint64_t v)
     return at;
 }
 
-/* Called by exc_common; prints through CONSOLEIO_write when hypercalls
- * work, then stops the domain through the debug exit port with status
- * 0x80 | vector. */
+/* Called by exc_common; prints through CONSOLEIO_write and crashes the
+ * domain with SCHEDOP_shutdown when hypercalls work, else prints on Xen's
+ * HVM debug port and triple-faults (arch_halt()). */
 _Noreturn void arch_exception(struct arch_exc_frame *f);
 _Noreturn void arch_exception(struct arch_exc_frame *f)
 {
@@ -339,10 +347,16 @@ _Noreturn void arch_exception(struct arch_exc_frame *f)
     n = put_str(line, n, " rsp=");
     n = put_hex(line, n, f->rsp);
     line[n++] = '\n';
-    if (hypercalls_ready)
+    if (hypercalls_ready) {
+        struct sched_shutdown crash = {.reason = SHUTDOWN_crash};
+
         arch_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, n,
                        arch_virt_to_phys(line), 0, 0);
-    outb(XENEMU_DEBUG_EXIT_PORT, (uint8_t)(0x80 | f->vector));
-    for (;;)
-        __asm__ volatile("cli\n\thlt" ::: "memory");
+        arch_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
+                       arch_virt_to_phys(&crash), 0, 0, 0);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            outb(XEN_HVM_DEBUGCONS_IOPORT, (uint8_t)line[i]);
+    }
+    arch_halt();
 }
