@@ -230,8 +230,8 @@ static int sim_vm_create(struct domain *d, const struct vm_params *p,
     struct sim_vm *vm = NULL;
     int rc;
 
-    if (sim_image_check(p->kernel, err, len) ||
-        check_memory(p, d->max_vcpus, err, len))
+    if (check_memory(p, d->max_vcpus, err, len) ||
+        sim_image_check(p->kernel, p->memory_bytes, err, len))
         return -1;
     rc = vm_setup(d, p, &vm);
     if (rc) {

@@ -99,9 +99,10 @@ static inline struct sim_vcpu *sim_vcpu_of(const struct vcpu *v)
     return (struct sim_vcpu *)v->backend_priv;
 }
 
-/* image.c: 0 if (path) is an ELF image carrying the xenemu guest note,
- * else -1 with a one-line message in (err). */
-int sim_image_check(const char *path, char *err, size_t len);
+/* image.c: 0 if (path) loads as the KVM backend would load it into
+ * (ram_size) bytes of RAM and carries the xenemu guest note, else -1 with
+ * a one-line message in (err). */
+int sim_image_check(const char *path, uint64_t ram_size, char *err, size_t len);
 
 /* vcpu.c */
 /* The calling thread's vCPU, NULL outside vCPU threads. */
