@@ -39,6 +39,12 @@ void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
                                    deadline_ns <= hv_now_ns(v->domain->hv));
     uint64_t armed = expired ? 0 : deadline_ns;
 
+    /* timer_lock: a fire of the old deadline that already won its CAS in
+     * vcpu_timer_fire() has raised its VIRQ before the new deadline is in
+     * place, so once the guest's set_timer_op returns, no event of the old
+     * deadline can arrive (regression: the guest's timer test saw one as
+     * the new deadline firing early). */
+    pthread_mutex_lock(&v->timer_lock);
     /* Pairs with the acquire load / CAS in vcpu_timer_fire() and the load
      * in sched_block(). */
     __atomic_store_n(&v->timer_deadline, armed, __ATOMIC_RELEASE);
@@ -47,6 +53,7 @@ void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
     /* Xen's set_timer() with a past expiry runs the handler at once. */
     if (expired)
         evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+    pthread_mutex_unlock(&v->timer_lock);
 }
 
 void vcpu_timer_fire(struct vcpu *v)
@@ -57,11 +64,14 @@ void vcpu_timer_fire(struct vcpu *v)
     /* Stopped, or moved later since the backend armed its timer. */
     if (!deadline || deadline > hv_now_ns(v->domain->hv))
         return;
-    /* One VIRQ per deadline: a concurrent fire or re-arm wins the CAS. */
-    if (!__atomic_compare_exchange_n(&v->timer_deadline, &deadline, 0, false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        return;
-    evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+    /* One VIRQ per deadline: a concurrent fire or re-arm wins the CAS.
+     * The CAS and the raise are one step under timer_lock (see
+     * vcpu_timer_set()). */
+    pthread_mutex_lock(&v->timer_lock);
+    if (__atomic_compare_exchange_n(&v->timer_deadline, &deadline, 0, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+    pthread_mutex_unlock(&v->timer_lock);
 }
 
 long do_set_timer_op(struct hv_call *call, uint64_t args[5])
