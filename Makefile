@@ -3,7 +3,10 @@
 #   make            build everything into build/
 #   make check      unit tests: plain (gcc), ASan+UBSan (clang), TSan (clang)
 #   make bench      benchmarks, with their baselines measured in the same run
-#   make fuzz       libFuzzer on the hypercall entry, FUZZ_TIME seconds
+#   make fuzz       libFuzzer on the hypercall entry, the configuration
+#                   parser and the ELF image loader (fuzz/fuzz.mk), in
+#                   turn, FUZZ_TIME seconds each; FUZZ_TIME_<target> sets
+#                   one (FUZZ_TIME_fuzz_elf=30), FUZZ_TARGETS picks them
 #   make install    PREFIX=/usr/local
 #   make format     apply .clang-format
 
@@ -135,15 +138,24 @@ $(BUILD)/bench/bench_guest: $(BUILD)/bench/bench_guest.o $(BACKEND_LIB) \
                             $(GUEST_SIM_LIB) $(LIB) | $(GUEST_IMAGE)
 	$(CC) $(LDFLAGS) $(BUILD)/bench/bench_guest.o $(RUN_LIBS) -o $@
 
-# Run every unit test of this build; stop at the first failure.  Then the
-# guest tests (tests/guest/run.sh): real guests on the backends in
-# GUEST_BACKENDS (KVM tests are skipped, with a message, where /dev/kvm is
-# not usable).
+# Run every unit test of this build, then the guest tests
+# (tests/guest/run.sh): real guests on the backends in GUEST_BACKENDS.  By
+# default the KVM cases are counted as skipped, with the reason, where
+# /dev/kvm is not usable; GUEST_BACKENDS=kvm asks for them, and then fails
+# without KVM.  Each part's case counts go to $(BUILD)/test-counts, which
+# `make check` sums into its last line.
 GUEST_BACKENDS ?= sim kvm
+ifeq ($(origin GUEST_BACKENDS),file)
+GUEST_ENV := GUEST_KVM_OPTIONAL=1
+endif
 test-run: $(TESTS) $(BUILD)/xenemu $(GUEST_IMAGE)
-	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
-	@if [ -z "$(T)" ]; then \
-	    tests/guest/run.sh $(BUILD)/xenemu $(GUEST_BACKENDS); fi
+	@rm -f $(BUILD)/test-counts
+	@status=0; \
+	scripts/run-unit-tests.sh $(BUILD)/test-counts $(TESTS) || status=1; \
+	if [ -z "$(T)" ]; then \
+	    $(GUEST_ENV) GUEST_COUNTS=$(BUILD)/test-counts \
+	        tests/guest/run.sh $(BUILD)/xenemu $(GUEST_BACKENDS) || status=1; \
+	fi; exit $$status
 
 # The main job: two guests exchanging events over an interdomain channel.
 run:
@@ -157,8 +169,17 @@ demo:
 	$(MAKE) BUILD=build/plain CC=gcc build/plain/xenemu
 	build/plain/xenemu demo
 
-check: check-plain check-asan check-tsan
-	@echo "check: all unit tests passed (plain, ASan+UBSan, TSan)"
+# All three builds run, even after a failure, so that the last line counts
+# every test case of all of them.
+CHECK_BUILDS := build/plain build/asan build/tsan
+check:
+	@rm -f $(CHECK_BUILDS:%=%/test-counts)
+	@status=0; \
+	$(MAKE) check-plain || status=1; \
+	$(MAKE) check-asan || status=1; \
+	$(MAKE) check-tsan || status=1; \
+	scripts/test-summary.sh $(CHECK_BUILDS) || status=1; \
+	exit $$status
 
 check-plain:
 	./scripts/deps.sh
@@ -180,21 +201,22 @@ bench:
 	build/bench-O2/bench/bench_evtchn
 	build/bench-O2/bench/bench_guest
 
-# The fuzz target is built by a sub-make with BUILD=$(FUZZ_BUILD), so the
-# link rule's $(BUILD)/fuzz_hypercall and the path run here are the same file.
-# Crashing inputs go to $(FUZZ_BUILD)/crash-*; a call that hangs for 10 s
-# (a self-deadlock) is reported as a timeout.
+# The fuzz targets (FUZZ_TARGETS, fuzz/fuzz.mk) are built by a sub-make with
+# BUILD=$(FUZZ_BUILD), so the link rules' $(BUILD)/fuzz_* and the paths run
+# are the same files, then run one after the other (fuzz-run-<target>).
+# fuzz_hypercall's crashing inputs go to $(FUZZ_BUILD)/crash-*, the others'
+# to $(FUZZ_BUILD)/<target>-crash-*; a call that hangs for 10 s (a
+# self-deadlock) is reported as a timeout.
 FUZZ_BUILD := build/fuzz
+include fuzz/fuzz.mk
 
 fuzz:
 	./scripts/deps.sh
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
 	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	    $(FUZZ_BUILD)/fuzz_hypercall
-	@mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/fuzz_hypercall -max_total_time=$(FUZZ_TIME) -timeout=10 \
-	    -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1 \
-	    $(FUZZ_BUILD)/corpus fuzz/seeds
+	    $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    $(MAKE) --no-print-directory fuzz-run-$$t; done
 
 $(BUILD)/fuzz_hypercall: $(BUILD)/fuzz/fuzz_hypercall.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@
