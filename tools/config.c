@@ -562,7 +562,8 @@ static int apply_xen_version(struct parser *ps, const struct value *v,
 /* In the order of docs/config.md. */
 static const struct key_def keys[] = {
     {"name", KEY_STRING, true, 0, 0, apply_name},
-    {"memory", KEY_INT, false, 1, XENEMU_CFG_MAX_MEMORY_MIB, apply_memory},
+    {"memory", KEY_INT, false, XENEMU_CFG_MIN_MEMORY_MIB,
+     XENEMU_CFG_MAX_MEMORY_MIB, apply_memory},
     {"vcpus", KEY_INT, false, 1, DOMAIN_MAX_VCPUS, apply_vcpus},
     {"kernel", KEY_STRING, true, 0, 0, apply_kernel},
     {"cmdline", KEY_STRING, false, 0, 0, apply_cmdline},
@@ -584,6 +585,16 @@ static const struct key_def *find_key(const char *s, size_t len)
 }
 
 /* Domains. */
+
+/* The line where the open domain set (name), or (otherwise). */
+static unsigned int key_line(const struct parser *ps, const char *name,
+                             unsigned int otherwise)
+{
+    const struct key_def *k = find_key(name, strlen(name));
+    unsigned int line = k ? ps->set_on[k - keys] : 0;
+
+    return line ? line : otherwise;
+}
 
 static int open_domain(struct parser *ps)
 {
@@ -611,13 +622,18 @@ static int open_domain(struct parser *ps)
 /* The open domain is complete: every required key must have been set. */
 static int close_domain(struct parser *ps)
 {
+    struct xenemu_domain_cfg *d;
+
     if (!ps->in_domain)
         return 0;
     ps->in_domain = false;
+    d = &ps->doms[ps->nr_doms - 1];
     for (size_t i = 0; i < NR_KEYS; i++)
         if (keys[i].required && !ps->set_on[i])
             return fail_file(ps, "domain %zu has no '%s'", ps->nr_doms,
                              keys[i].name);
+    d->memory_line = key_line(ps, "memory", d->line);
+    d->backend_line = key_line(ps, "backend", d->line);
     return 0;
 }
 
@@ -761,6 +777,36 @@ static int commit(struct parser *ps, struct xenemu_config *cfg)
     return 0;
 }
 
+/*
+ * Open the file for reading, refusing anything but a regular file before
+ * reading from it: a named pipe would block forever, a directory or a
+ * device is not a configuration.  O_NONBLOCK makes the open itself return
+ * at once for a FIFO without a writer.
+ */
+static FILE *open_regular(struct parser *ps)
+{
+    int fd = open(ps->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    FILE *f;
+
+    if (fd < 0) {
+        fail_file(ps, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        fail_file(ps, "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    /* Reads of a regular file never block: O_NONBLOCK changes nothing. */
+    f = fdopen(fd, "r");
+    if (!f) {
+        fail_file(ps, "cannot open: %s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 int config_load(struct xenemu_config *cfg, const char *path, char *err,
                 size_t errlen)
 {
@@ -780,10 +826,8 @@ int config_load(struct xenemu_config *cfg, const char *path, char *err,
     ps->err = err;
     ps->errlen = errlen;
     ps->loaded = cfg;
-    ps->f = fopen(path, "r");
-    if (!ps->f)
-        fail_file(ps, "cannot open: %s", strerror(errno));
-    else if (!set_dir(ps) && !parse_file(ps))
+    ps->f = open_regular(ps);
+    if (ps->f && !set_dir(ps) && !parse_file(ps))
         rc = commit(ps, cfg);
 
     if (ps->f)

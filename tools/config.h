@@ -19,14 +19,20 @@
 #include <stdint.h>
 
 #include "xenemu/domain.h"
+#include "xenemu/guest_abi.h"
 
 /* Sizes of the string fields, terminating NUL included. */
 #define XENEMU_CFG_NAME_SIZE    64   /* names of 1 to 63 characters */
 #define XENEMU_CFG_CMDLINE_SIZE 2048 /* as Linux's x86 COMMAND_LINE_SIZE */
 
 /* Defaults and ranges of the integer keys (docs/config.md). */
-#define XENEMU_CFG_DEFAULT_MEMORY_MIB     16
-#define XENEMU_CFG_MAX_MEMORY_MIB         65536
+#define XENEMU_CFG_DEFAULT_MEMORY_MIB 16
+/* Every backend: boot structures and a kernel need 2 MiB; RAM ends below
+ * the hole where hypervisor pages are mapped (<xenemu/guest_abi.h>).  A
+ * backend may ask for more (sim: stacks per vCPU). */
+#define XENEMU_CFG_MIN_MEMORY_MIB 2
+#define XENEMU_CFG_MAX_MEMORY_MIB                                              \
+    (XENEMU_GUEST_HOLE_GFN >> (20 - GUEST_PAGE_SHIFT))
 #define XENEMU_CFG_DEFAULT_EVENT_CHANNELS 1023   /* xl's default */
 #define XENEMU_CFG_MAX_EVENT_CHANNELS     131071 /* highest FIFO port */
 
@@ -51,9 +57,12 @@ struct xenemu_domain_cfg {
 
     /* Where the domain was named, for the messages of later steps:
      * (file) is owned by the struct xenemu_config, (line) is the line of
-     * the `name` key. */
+     * the `name` key; memory_line and backend_line are those keys' lines,
+     * or (line) where the key was not set. */
     const char *file;
     unsigned int line;
+    unsigned int memory_line;
+    unsigned int backend_line;
 };
 
 /* Every domain loaded so far.  Zero-initialise before the first load. */

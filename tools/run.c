@@ -5,11 +5,16 @@
  * shutdown reasons.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "run.h"
 #include "xenemu/backend.h"
@@ -32,12 +37,12 @@ struct run {
     bool prefix;              /* several domains: name every line */
     pthread_mutex_t out_lock; /* stdout: lines never interleave */
 
-    /* The --timeout watchdog. */
-    pthread_mutex_t wd_lock;
-    pthread_cond_t wd_cond; /* signalled when all domains have ended */
-    bool finished;          /* under wd_lock */
-    bool timed_out;         /* under wd_lock */
-    unsigned int timeout_s; /* 0: no watchdog */
+    /* The supervisor (--timeout, SIGINT, SIGTERM). */
+    unsigned int timeout_s; /* 0: none */
+    int sig_fd;             /* signalfd of SIGINT and SIGTERM */
+    int done_fd;            /* eventfd: every domain has ended */
+    const char *stop_why;   /* what stopped the domains, NULL if nothing */
+    int stop_signal;        /* the signal that did, 0 if none */
 };
 
 /* ---- consoles ---- */
@@ -74,7 +79,7 @@ static const struct backend *pick_backend(const struct xenemu_domain_cfg *c,
         return &backend_kvm;
     if (want == XENEMU_BACKEND_KVM) {
         fprintf(stderr, "xenemu: %s:%u: backend: kvm is not usable here: %s\n",
-                c->file, c->line, why);
+                c->file, c->backend_line, why);
         return NULL;
     }
     fprintf(stderr, "xenemu: %s: backend auto: using sim (%s)\n", c->name, why);
@@ -92,6 +97,12 @@ static int create_one(struct run *run, struct run_domain *rd,
     rd->be = pick_backend(rd->cfg, override);
     if (!rd->be)
         return -1;
+    if (rd->be->check_memory(rd->cfg->memory_mib << 20, rd->cfg->vcpus, err,
+                             sizeof(err))) {
+        fprintf(stderr, "xenemu: %s:%u: memory: %s\n", rd->cfg->file,
+                rd->cfg->memory_line, err);
+        return -1;
+    }
     config_to_domain(rd->cfg, &dc);
     rc = domain_create(run->hv, 0, &dc, &rd->d);
     if (rc) {
@@ -132,55 +143,84 @@ static void destroy_all(struct run *run)
 
 /* ---- running ---- */
 
-/* Stop every domain when --timeout passes before they all shut down. */
-static void *watchdog(void *arg)
+/*
+ * The supervisor thread stops every domain when --timeout passes or
+ * SIGINT/SIGTERM arrives before they all shut down.  Both signals are
+ * blocked in every thread (run_domains() blocks them before any thread
+ * starts, and threads inherit the mask) and read here from a signalfd;
+ * run_all() ends the wait through an eventfd once all domains are done.
+ */
+static void *supervisor(void *arg)
 {
     struct run *run = arg;
-    struct timespec until;
+    struct pollfd fds[2] = {{.fd = run->sig_fd, .events = POLLIN},
+                            {.fd = run->done_fd, .events = POLLIN}};
+    struct timespec until, now;
 
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += run->timeout_s;
-    pthread_mutex_lock(&run->wd_lock);
-    while (!run->finished && !run->timed_out)
-        if (pthread_cond_timedwait(&run->wd_cond, &run->wd_lock, &until) ==
-            ETIMEDOUT)
-            run->timed_out = true;
-    pthread_mutex_unlock(&run->wd_lock);
-    if (run->timed_out)
-        for (size_t i = 0; i < run->nr; i++)
-            run->doms[i].be->vm_stop(run->doms[i].vm);
+    for (;;) {
+        int wait_ms = -1;
+
+        if (run->timeout_s) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec > until.tv_sec ||
+                (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec)) {
+                run->stop_why = "timeout";
+                break;
+            }
+            wait_ms = (int)((until.tv_sec - now.tv_sec) * 1000 +
+                            (until.tv_nsec - now.tv_nsec) / 1000000) +
+                      1;
+        }
+        if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
+            return NULL;
+        if (fds[1].revents)
+            return NULL; /* all domains ended by themselves */
+        if (fds[0].revents) {
+            struct signalfd_siginfo si;
+
+            if (read(run->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+                run->stop_signal = (int)si.ssi_signo;
+                run->stop_why = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+                break;
+            }
+        }
+    }
+    fprintf(stderr, "xenemu: %s: stopping every domain\n", run->stop_why);
+    for (size_t i = 0; i < run->nr; i++)
+        run->doms[i].be->vm_stop(run->doms[i].vm);
     return NULL;
 }
 
-static int start_watchdog(struct run *run, pthread_t *thread)
+static int start_supervisor(struct run *run, pthread_t *thread)
 {
-    pthread_condattr_t attr;
     int rc;
 
-    pthread_mutex_init(&run->wd_lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&run->wd_cond, &attr);
-    pthread_condattr_destroy(&attr);
-    if (!run->timeout_s)
-        return 0;
-    rc = pthread_create(thread, NULL, watchdog, run);
-    if (rc)
-        fprintf(stderr, "xenemu: cannot start the timeout thread: %s\n",
+    run->done_fd = eventfd(0, EFD_CLOEXEC);
+    if (run->done_fd < 0) {
+        fprintf(stderr, "xenemu: eventfd: %s\n", strerror(errno));
+        return -1;
+    }
+    rc = pthread_create(thread, NULL, supervisor, run);
+    if (rc) {
+        fprintf(stderr, "xenemu: cannot start the supervisor thread: %s\n",
                 strerror(rc));
+        close(run->done_fd);
+    }
     return rc ? -1 : 0;
 }
 
-static void stop_watchdog(struct run *run, pthread_t thread)
+static void stop_supervisor(struct run *run, pthread_t thread)
 {
-    pthread_mutex_lock(&run->wd_lock);
-    run->finished = true;
-    pthread_cond_signal(&run->wd_cond);
-    pthread_mutex_unlock(&run->wd_lock);
-    if (run->timeout_s)
-        pthread_join(thread, NULL);
-    pthread_cond_destroy(&run->wd_cond);
-    pthread_mutex_destroy(&run->wd_lock);
+    uint64_t one = 1;
+
+    if (write(run->done_fd, &one, sizeof(one)) != sizeof(one))
+        abort(); /* an eventfd write of 1 cannot fail */
+    /* The join orders the supervisor's writes of stop_why/stop_signal
+     * before report() reads them. */
+    pthread_join(thread, NULL);
+    close(run->done_fd);
 }
 
 static const char *reason_name(unsigned int reason)
@@ -206,11 +246,16 @@ static int report(struct run *run)
         struct domain *d = rd->d;
 
         if (!__atomic_load_n(&d->is_shutdown, __ATOMIC_ACQUIRE)) {
-            fprintf(stderr,
-                    "xenemu: %s (domain %u, %s): still running "
-                    "after %u s: stopped\n",
-                    rd->cfg->name, d->domid, rd->be->name, run->timeout_s);
-            status = RUN_EXIT_TIMEOUT;
+            if (run->stop_signal)
+                fprintf(stderr, "xenemu: %s (domain %u, %s): stopped by %s\n",
+                        rd->cfg->name, d->domid, rd->be->name, run->stop_why);
+            else
+                fprintf(stderr,
+                        "xenemu: %s (domain %u, %s): still running "
+                        "after %u s: stopped\n",
+                        rd->cfg->name, d->domid, rd->be->name, run->timeout_s);
+            status = run->stop_signal ? RUN_EXIT_SIGNAL(run->stop_signal)
+                                      : RUN_EXIT_TIMEOUT;
             continue;
         }
         fprintf(stderr, "xenemu: %s (domain %u, %s): %s\n", rd->cfg->name,
@@ -244,20 +289,45 @@ static int start_all(struct run *run)
 
 static int run_all(struct run *run)
 {
-    pthread_t wd;
-    int status;
+    pthread_t sup;
 
-    if (start_watchdog(run, &wd))
+    if (start_supervisor(run, &sup))
         return RUN_EXIT_USAGE;
     if (start_all(run)) {
-        stop_watchdog(run, wd);
+        stop_supervisor(run, sup);
         return RUN_EXIT_USAGE;
     }
     for (size_t i = 0; i < run->nr; i++)
         run->doms[i].be->vm_wait(run->doms[i].vm);
-    stop_watchdog(run, wd);
-    status = report(run);
-    return status;
+    stop_supervisor(run, sup);
+    return report(run);
+}
+
+/* Block SIGINT and SIGTERM in this thread (and so in every thread it
+ * starts) and read them from a signalfd instead.  The old mask is left in
+ * *old for restore_signals(). */
+static int catch_signals(struct run *run, sigset_t *old)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set, old))
+        return -1;
+    run->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (run->sig_fd < 0) {
+        fprintf(stderr, "xenemu: signalfd: %s\n", strerror(errno));
+        pthread_sigmask(SIG_SETMASK, old, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void restore_signals(struct run *run, const sigset_t *old)
+{
+    close(run->sig_fd);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 int run_domains(const struct xenemu_config *cfg, const struct run_options *o)
@@ -265,11 +335,16 @@ int run_domains(const struct xenemu_config *cfg, const struct run_options *o)
     struct run run = {
         .nr = cfg->nr, .prefix = cfg->nr > 1, .timeout_s = o->timeout_s};
     int status = RUN_EXIT_USAGE;
+    sigset_t old_mask;
     int rc;
 
     run.doms = calloc(cfg->nr, sizeof(*run.doms));
     if (!run.doms) {
         fprintf(stderr, "xenemu: out of memory\n");
+        return RUN_EXIT_USAGE;
+    }
+    if (catch_signals(&run, &old_mask)) {
+        free(run.doms);
         return RUN_EXIT_USAGE;
     }
     pthread_mutex_init(&run.out_lock, NULL);
@@ -291,6 +366,7 @@ out_destroy:
     hv_destroy(run.hv);
 out_free:
     pthread_mutex_destroy(&run.out_lock);
+    restore_signals(&run, &old_mask);
     free(run.doms);
     return status;
 }

@@ -10,6 +10,9 @@
 #define RUN_EXIT_GUEST   1 /* a domain crashed or shut down otherwise */
 #define RUN_EXIT_USAGE   2 /* bad arguments, configuration or image */
 #define RUN_EXIT_TIMEOUT 3 /* --timeout passed before all shut down */
+/* SIGINT or SIGTERM stopped the domains: 128 + the signal, as a shell
+ * reports a command the signal ended (130, 143). */
+#define RUN_EXIT_SIGNAL(sig) (128 + (sig))
 
 struct run_options {
     const char *backend;    /* overrides every domain's `backend`, or NULL */

@@ -174,6 +174,20 @@ err_close:
     return -1;
 }
 
+static int kvm_check_memory(uint64_t memory_bytes, unsigned int nr_vcpus,
+                            char *err, size_t len)
+{
+    (void)nr_vcpus;
+    if (memory_bytes < RAM_MIN || memory_bytes > RAM_MAX ||
+        memory_bytes % GUEST_PAGE_SIZE) {
+        snprintf(err, len,
+                 "the kvm backend runs 2 MiB to %llu MiB, in whole pages",
+                 (unsigned long long)(RAM_MAX >> 20));
+        return -1;
+    }
+    return 0;
+}
+
 static int kvm_vm_create(struct domain *d, const struct vm_params *p,
                          struct vm **out, char *err, size_t len)
 {
@@ -181,12 +195,8 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
     unsigned int i = 0;
     int rc;
 
-    if (p->memory_bytes < RAM_MIN || p->memory_bytes > RAM_MAX ||
-        p->memory_bytes % GUEST_PAGE_SIZE) {
-        snprintf(err, len, "memory must be 2 MiB to %llu MiB in whole pages",
-                 (unsigned long long)(RAM_MAX >> 20));
+    if (kvm_check_memory(p->memory_bytes, d->max_vcpus, err, len))
         return -1;
-    }
     if (kvm_signal_init()) {
         snprintf(err, len, "sigaction: %s", strerror(errno));
         return -1;
@@ -359,6 +369,7 @@ const struct backend backend_kvm = {
     .name = "kvm",
     .probe = kvm_probe,
     .vm_create = kvm_vm_create,
+    .check_memory = kvm_check_memory,
     .vm_start = kvm_vm_start,
     .vm_wait = kvm_vm_wait,
     .vm_stop = kvm_vm_stop,

@@ -66,27 +66,28 @@ static int sim_probe(char *why, size_t len)
 
 /* ---- creation ---- */
 
-/* Is (p)'s memory usable for (nr_vcpus) vCPUs?  0 or -1 with a message. */
-static int check_memory(const struct vm_params *p, unsigned int nr_vcpus,
-                        char *err, size_t len)
+/* Is (memory_bytes) usable for (nr_vcpus) vCPUs?  0 or -1 with a
+ * message. */
+static int sim_check_memory(uint64_t memory_bytes, unsigned int nr_vcpus,
+                            char *err, size_t len)
 {
     uint64_t need = XENEMU_BOOT_KERNEL_MIN + SIM_MIN_FREE_RAM +
                     (uint64_t)nr_vcpus * SIM_STACK_SIZE;
 
-    if (p->memory_bytes % GUEST_PAGE_SIZE) {
+    if (memory_bytes % GUEST_PAGE_SIZE) {
         snprintf(err, len, "memory is not a whole number of pages");
         return -1;
     }
-    if (p->memory_bytes < need) {
+    if (memory_bytes < need) {
         snprintf(err, len,
                  "%llu MiB of memory is too little for the sim backend "
                  "with %u vCPU%s (needs at least %llu MiB)",
-                 (unsigned long long)(p->memory_bytes / MIB), nr_vcpus,
+                 (unsigned long long)(memory_bytes / MIB), nr_vcpus,
                  nr_vcpus == 1 ? "" : "s",
                  (unsigned long long)((need + MIB - 1) / MIB));
         return -1;
     }
-    if (p->memory_bytes > SIM_MAX_RAM) {
+    if (memory_bytes > SIM_MAX_RAM) {
         snprintf(err, len, "the sim backend runs at most %llu MiB of memory",
                  (unsigned long long)(SIM_MAX_RAM / MIB));
         return -1;
@@ -230,7 +231,7 @@ static int sim_vm_create(struct domain *d, const struct vm_params *p,
     struct sim_vm *vm = NULL;
     int rc;
 
-    if (check_memory(p, d->max_vcpus, err, len) ||
+    if (sim_check_memory(p->memory_bytes, d->max_vcpus, err, len) ||
         sim_image_check(p->kernel, p->memory_bytes, err, len))
         return -1;
     rc = vm_setup(d, p, &vm);
@@ -374,6 +375,7 @@ const struct backend backend_sim = {
     .name = "sim",
     .probe = sim_probe,
     .vm_create = sim_vm_create,
+    .check_memory = sim_check_memory,
     .vm_start = sim_vm_start,
     .vm_wait = sim_vm_wait,
     .vm_stop = sim_vm_stop,

@@ -69,6 +69,11 @@ struct backend {
      */
     int (*vm_create)(struct domain *d, const struct vm_params *p,
                      struct vm **out, char *err, size_t len);
+    /* Can (memory_bytes) of RAM for (nr_vcpus) vCPUs run here?  0, or -1
+     * with a one-line message about the memory in (err) (vm_create() checks
+     * it too; this lets a caller report it at the config line). */
+    int (*check_memory)(uint64_t memory_bytes, unsigned int nr_vcpus, char *err,
+                        size_t len);
     /* Start vCPU 0 at the image's entry.  0, or -1 with a message. */
     int (*vm_start)(struct vm *vm, char *err, size_t len);
     /* Wait until every vCPU thread has ended (the domain shut down, or
