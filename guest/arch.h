@@ -84,6 +84,10 @@ uint64_t arch_rdtsc(void);
 /* Spin-wait hint (pause). */
 void arch_relax(void);
 
+/* Write (c) to Xen's HVM debug console, I/O port 0xe9
+ * (XEN_HVM_DEBUGCONS_IOPORT): usable before hypercalls are. */
+void arch_debug_putc(char c);
+
 /* Last resort when even SCHEDOP_shutdown failed: stop this vCPU. */
 _Noreturn void arch_halt(void);
 

@@ -1,6 +1,9 @@
 /*
  * hyp.c: Xen discovery and the boot-time hypervisor set-up calls.
  */
+#include <stdint.h>
+#include <xen/hvm/hvm_info_table.h>
+
 #include "hypercall.h"
 #include "lib.h"
 #include "hyp.h"
@@ -71,9 +74,8 @@ unsigned int hyp_count_vcpus(void)
     unsigned int n = 0;
 
     /* is_up answers 0 or 1 for every vCPU the domain has, -ENOENT past
-     * the last; the count is capped at what the kernel drives. */
-    while (n < KERNEL_MAX_CPUS &&
-           HYPERVISOR_vcpu_op(VCPUOP_is_up, n, NULL) >= 0)
+     * the last. */
+    while (n < HVM_MAX_VCPUS && HYPERVISOR_vcpu_op(VCPUOP_is_up, n, NULL) >= 0)
         n++;
     return n;
 }

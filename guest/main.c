@@ -53,6 +53,12 @@ static void cpus_alloc(struct kernel *k)
     k->nr_cpus = hyp_count_vcpus();
     if (!k->nr_cpus)
         kpanic("VCPUOP_is_up: no vCPUs");
+    if (k->nr_cpus > KERNEL_MAX_CPUS) {
+        kprintf("xenemu-guest: using %u of %u vCPUs (this kernel drives at "
+                "most %u)\n",
+                KERNEL_MAX_CPUS, k->nr_cpus, KERNEL_MAX_CPUS);
+        k->nr_cpus = KERNEL_MAX_CPUS;
+    }
     vi = kpage_alloc(&k->mm);
     if (!vi)
         kpanic("no memory for vcpu_info");

@@ -16,6 +16,7 @@ static const struct test tests[] = {
     {"timer", NULL, test_timer},
     {"mask", NULL, test_mask},
     {"ports", NULL, test_ports},
+    {"debugcon", NULL, test_debugcon},
     {"all", NULL, test_all},
 };
 

@@ -55,5 +55,6 @@ enum test_result test_priority(struct kernel *k);
 enum test_result test_timer(struct kernel *k);
 enum test_result test_mask(struct kernel *k);
 enum test_result test_ports(struct kernel *k);
+enum test_result test_debugcon(struct kernel *k);
 
 #endif /* XENEMU_GUEST_TESTS_H */

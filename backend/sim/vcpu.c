@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "xenemu/console.h"
 #include "xenemu/cpuid.h"
 #include "xenemu/guest_abi.h"
 #include "xenemu/guest_mem.h"
@@ -139,6 +140,12 @@ void xenemu_sim_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
     /* Only Xen's leaves exist: the guest must not depend on the host's. */
     if (!xen_cpuid(sv->v, leaf, subleaf, regs))
         memset(regs, 0, 4 * sizeof(regs[0]));
+}
+
+void xenemu_sim_debug_port(uint8_t byte)
+{
+    console_debug_port(current_or_die("xenemu_sim_debug_port")->v->domain,
+                       byte);
 }
 
 int xenemu_sim_wrmsr(uint32_t msr, uint64_t value)

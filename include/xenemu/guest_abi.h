@@ -124,6 +124,9 @@ long xenemu_sim_hypercall(unsigned int nr, const uint64_t args[5]);
  * the sti shadow).  This is how an HVM vCPU blocks (SCHEDOP_block) without
  * missing an upcall. */
 long xenemu_sim_hypercall_sti(unsigned int nr, const uint64_t args[5]);
+/* Host side: `out` of one byte to Xen's HVM debug port (0xe9), as the KVM
+ * backend takes it. */
+void xenemu_sim_debug_port(uint8_t byte);
 /* Host side: CPUID and WRMSR as the KVM backend answers them. */
 void xenemu_sim_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 int xenemu_sim_wrmsr(uint32_t msr, uint64_t value);

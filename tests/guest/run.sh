@@ -34,7 +34,8 @@ expect() {
         return
     fi
     log="$OUT/$backend-$name.log"
-    "$XENEMU" run --backend "$backend" --timeout "$TIMEOUT" "$ROOT/$cfg" \
+    case $cfg in /*) ;; *) cfg="$ROOT/$cfg" ;; esac
+    "$XENEMU" run --backend "$backend" --timeout "$TIMEOUT" "$cfg" \
         >"$log" 2>&1
     rc=$?
     why=""
@@ -97,6 +98,88 @@ run_cases() {
     # A failing guest test crashes its domain: exit status 1.
     expect guest-failure "$b" 1 tests/guest/unknown-test.cfg \
         '^RESULT .*FAIL' 'unknown-test \(domain 1, '"$b"'\): crash'
+    # Xen's HVM debug port and CONSOLEIO_write: whole lines of printable
+    # characters only (no ESC, BEL, CR, BS or 8-bit bytes), one shared
+    # line buffer.
+    expect debugcon "$b" 0 tests/guest/debugcon.cfg \
+        '^debugcon port: \[31mred text$' '^debugcon io: \[31mred text$' \
+        '^debugcon shared: io\+port$' '^RESULT debugcon PASS'
+    expect_clean debugcon "$b"
+    # More vCPUs than the guest kernel drives: said, not silent.
+    expect vcpus-40 "$b" 0 tests/guest/vcpus-40.cfg \
+        '^xenemu-guest: using 32 of 40 vCPUs \(this kernel drives at most 32\)$' \
+        '^RESULT ipi PASS vcpus=32'
+    # A corrupt kernel is refused by every backend with the same message,
+    # before any guest runs.
+    bad_images "$b"
+    # SIGINT stops the domains: per-domain lines, exit status 130.
+    expect_signal INT 130 "$b"
+}
+
+# expect_clean NAME BACKEND: the log of an earlier expect has no control
+# character but tabs (what the guest wrote went through the filter).
+expect_clean() {
+    [ -n "$skip_why" ] && return
+    if LC_ALL=C grep -q '[^[:print:][:space:]]' "$OUT/$2-$1.log" ||
+        LC_ALL=C grep -q "$(printf '\r')" "$OUT/$2-$1.log"; then
+        echo "FAIL - $2 $1-clean: a control character reached the log"
+        failed=$((failed + 1))
+    else
+        echo "ok - $2 $1-clean"
+        passed=$((passed + 1))
+    fi
+}
+
+# bad_images BACKEND: truncated and corrupted copies of the guest image.
+bad_images() {
+    img="$ROOT/build/guest/xenemu-guest.elf"
+    head -c 40 "$img" >"$OUT/truncated.elf"
+    head -c 3000 "$img" >"$OUT/cut.elf"
+    { printf '\177ELF\001'; tail -c +6 "$img"; } >"$OUT/class32.elf"
+    for bad in truncated:'truncated ELF header' \
+        cut:'segment 0 beyond the end of the file' \
+        class32:'bad program header size'; do
+        f=${bad%%:*}
+        printf 'name = "bad"\nkernel = "%s"\n' "$OUT/$f.elf" >"$OUT/$f.cfg"
+        expect "image-$f" "$1" 2 "$OUT/$f.cfg" \
+            "^xenemu: bad: .*$f\.elf: (${bad#*:})"
+    done
+}
+
+# expect_signal SIG STATUS BACKEND: send SIG to a run of two long guests
+# once both have booted; every domain is reported stopped.
+expect_signal() {
+    sig=$1 status=$2 b=$3
+    if [ -n "$skip_why" ]; then
+        echo "skip - $b signal-$sig: $skip_why"
+        skipped=$((skipped + 1))
+        return
+    fi
+    log="$OUT/$b-signal-$sig.log"
+    "$XENEMU" run --backend "$b" --timeout "$TIMEOUT" \
+        "$ROOT/tests/guest/pingpong-100k.cfg" >"$log" 2>&1 &
+    pid=$!
+    # Both guests have printed their boot line (bounded wait, no timing
+    # assumption about how long that takes).
+    n=0
+    while [ "$(grep -c 'evtchn FIFO$' "$log")" -lt 2 ] && [ $n -lt 600 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    if [ "$rc" -eq "$status" ] &&
+        grep -q "^xenemu: SIG$sig: stopping every domain" "$log" &&
+        grep -q "ping (domain 1, $b): stopped by SIG$sig" "$log" &&
+        grep -q "pong (domain 2, $b): stopped by SIG$sig" "$log"; then
+        echo "ok - $b signal-$sig"
+        passed=$((passed + 1))
+    else
+        echo "FAIL - $b signal-$sig: exit status $rc (expected $status); output:"
+        sed 's/^/    /' "$log"
+        failed=$((failed + 1))
+    fi
 }
 
 for backend in "$@"; do
@@ -133,6 +216,11 @@ done
 # Errors at the edge: one line naming the file, line and key.
 expect bad-config sim 2 tests/guest/bad-memory.cfg \
     'bad-memory\.cfg:2: memory: .*not an integer'
+expect small-memory sim 2 tests/guest/sim-small-memory.cfg \
+    'sim-small-memory\.cfg:7: memory: 2 MiB of memory is too little for the sim backend with 4 vCPUs'
+# A named pipe as the configuration: refused at once, not read forever.
+mkfifo "$OUT/fifo.cfg"
+expect fifo-config sim 2 "$OUT/fifo.cfg" 'fifo\.cfg: not a regular file$'
 
 echo "guest tests: $passed passed, $failed failed, $skipped skipped"
 [ -z "${GUEST_COUNTS:-}" ] ||

@@ -161,6 +161,11 @@ void arch_relax(void)
     __builtin_ia32_pause();
 }
 
+void arch_debug_putc(char c)
+{
+    xenemu_sim_debug_port((uint8_t)c);
+}
+
 _Noreturn void arch_halt(void)
 {
     xenemu_sim_vcpu_exit();

@@ -278,6 +278,11 @@ uint64_t arch_rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+void arch_debug_putc(char c)
+{
+    outb(XEN_HVM_DEBUGCONS_IOPORT, (uint8_t)c);
+}
+
 void arch_relax(void)
 {
     __asm__ volatile("pause" ::: "memory");
@@ -356,7 +361,7 @@ _Noreturn void arch_exception(struct arch_exc_frame *f)
                        arch_virt_to_phys(&crash), 0, 0, 0);
     } else {
         for (size_t i = 0; i < n; i++)
-            outb(XEN_HVM_DEBUGCONS_IOPORT, (uint8_t)line[i]);
+            arch_debug_putc(line[i]);
     }
     arch_halt();
 }
