@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "xenemu/cpuid.h"
+#include "xenemu/runstate.h"
 #include "xenemu/xen_public.h"
 
 uint64_t hv_rdtsc(void)
@@ -145,4 +146,5 @@ void vcpu_time_update(struct vcpu *v, uint64_t guest_tsc)
     t->tsc_shift = tsc_scale.shift;
     __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELAXED);
+    runstate_time_area_update(v); /* the guest's second copy, if any */
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xenemu/domain.h"
+#include "xenemu/runstate.h"
 #include "xenemu/evtchn.h"
 
 /* The creation flags xenemu knows: Xen's (4.17 headers) and its own. */
@@ -61,6 +62,7 @@ static void vcpu_free(struct vcpu *v)
     if (!v)
         return;
     pthread_mutex_destroy(&v->timer_lock);
+    pthread_mutex_destroy(&v->runstate_lock);
     hv_free(v->dummy_vcpu_info, sizeof(struct vcpu_info));
     hv_free(v, sizeof(*v));
 }
@@ -74,6 +76,8 @@ static struct vcpu *vcpu_alloc(struct domain *d, unsigned int id)
     v->domain = d;
     v->id = id;
     pthread_mutex_init(&v->timer_lock, NULL);
+    /* vCPU 0 runs from creation; the others are down until VCPUOP_up. */
+    runstate_init(v, id == 0 ? RUNSTATE_running : RUNSTATE_offline);
     if (id < XEN_LEGACY_MAX_VCPUS) {
         /* The 32-bit slots are at the same 64-byte stride. */
         v->vcpu_info = (struct vcpu_info *)d->shared_info + id;

@@ -10,6 +10,7 @@
 #include "hypercalls.h"
 #include "xenemu/compat.h"
 #include "xenemu/evtchn.h"
+#include "xenemu/runstate.h"
 #include "xenemu/sched.h"
 
 /* SCHEDOP_poll's limit on ports (Xen: "fairly arbitrary"). */
@@ -28,49 +29,108 @@ static const struct hv_backend_ops *backend_of(const struct domain *d)
     return d->hv->backend;
 }
 
-/* ---- one-shot timer ---- */
+/* ---- timers ---- */
+
+/*
+ * A vCPU has two timers, the one-shot (set_timer_op,
+ * VCPUOP_set_singleshot_timer) and the periodic (VCPUOP_set_periodic_timer),
+ * both raising VIRQ_TIMER.  The backend runs one host timer per vCPU, armed
+ * at the earlier of the two (vcpu_timer_next()); vcpu_timer_fire() raises
+ * whichever is due.  timer_lock makes the check and the raise of a fire one
+ * step against a re-arm, so once a guest's set returns, no event of its old
+ * deadline can still arrive (regression: the guest's timer test saw one as
+ * the new deadline firing early).
+ */
+
+/* The earlier armed deadline of (v)'s two timers, 0 if neither is. */
+static uint64_t next_deadline(const struct vcpu *v)
+{
+    /* Pairs with the release stores in vcpu_timer_set() (the periodic
+     * fields are under timer_lock, which callers hold). */
+    uint64_t one = __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE);
+    uint64_t per = v->periodic_next;
+
+    if (!one || (per && per < one))
+        return per;
+    return one;
+}
+
+uint64_t vcpu_timer_next(struct vcpu *v)
+{
+    uint64_t next;
+
+    pthread_mutex_lock(&v->timer_lock);
+    next = next_deadline(v);
+    pthread_mutex_unlock(&v->timer_lock);
+    return next;
+}
+
+/* Tell the backend the new earliest deadline.  Caller holds timer_lock. */
+static void timer_reprogram(struct vcpu *v)
+{
+    const struct hv_backend_ops *be = backend_of(v->domain);
+
+    if (be && be->timer_changed)
+        be->timer_changed(v, next_deadline(v));
+}
 
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
 {
-    const struct hv_backend_ops *be = backend_of(v->domain);
     /* Xen's deadlines are signed (s_time_t): 2^63 and above lie in the
      * past and expire at once, as does anything up to now. */
     bool expired = deadline_ns && ((int64_t)deadline_ns < 0 ||
                                    deadline_ns <= hv_now_ns(v->domain->hv));
     uint64_t armed = expired ? 0 : deadline_ns;
 
-    /* timer_lock: a fire of the old deadline that already won its CAS in
-     * vcpu_timer_fire() has raised its VIRQ before the new deadline is in
-     * place, so once the guest's set_timer_op returns, no event of the old
-     * deadline can arrive (regression: the guest's timer test saw one as
-     * the new deadline firing early). */
     pthread_mutex_lock(&v->timer_lock);
-    /* Pairs with the acquire load / CAS in vcpu_timer_fire() and the load
-     * in sched_block(). */
+    /* Pairs with the acquire loads in next_deadline() and
+     * vcpu_timer_fire(). */
     __atomic_store_n(&v->timer_deadline, armed, __ATOMIC_RELEASE);
-    if (be && be->timer_changed)
-        be->timer_changed(v, armed);
+    timer_reprogram(v);
     /* Xen's set_timer() with a past expiry runs the handler at once. */
     if (expired)
         evtchn_send_vcpu_virq(v, VIRQ_TIMER);
     pthread_mutex_unlock(&v->timer_lock);
 }
 
+void vcpu_periodic_set(struct vcpu *v, uint64_t period_ns)
+{
+    uint64_t now = hv_now_ns(v->domain->hv);
+
+    pthread_mutex_lock(&v->timer_lock);
+    v->periodic_period = period_ns;
+    v->periodic_next = period_ns ? now + period_ns : 0;
+    timer_reprogram(v);
+    /* Xen's first period ends at once: its last event was at time 0
+     * (xen/common/sched/core.c:vcpu_periodic_timer_work_locked()). */
+    if (period_ns)
+        evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+    pthread_mutex_unlock(&v->timer_lock);
+}
+
 void vcpu_timer_fire(struct vcpu *v)
 {
-    /* Pairs with the release store in vcpu_timer_set(). */
-    uint64_t deadline = __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE);
+    uint64_t now = hv_now_ns(v->domain->hv);
+    bool raise = false;
 
-    /* Stopped, or moved later since the backend armed its timer. */
-    if (!deadline || deadline > hv_now_ns(v->domain->hv))
-        return;
-    /* One VIRQ per deadline: a concurrent fire or re-arm wins the CAS.
-     * The CAS and the raise are one step under timer_lock (see
-     * vcpu_timer_set()). */
     pthread_mutex_lock(&v->timer_lock);
-    if (__atomic_compare_exchange_n(&v->timer_deadline, &deadline, 0, false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    /* Pairs with the release store in vcpu_timer_set(). */
+    uint64_t one = __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE);
+
+    if (one && one <= now) {
+        __atomic_store_n(&v->timer_deadline, 0, __ATOMIC_RELEASE);
+        raise = true;
+    }
+    if (v->periodic_next && v->periodic_next <= now) {
+        /* One event however many periods passed, the next one period from
+         * now (Xen's vcpu_periodic_timer_work_locked(): last_event = now). */
+        v->periodic_next = now + v->periodic_period;
+        raise = true;
+    }
+    if (raise) {
+        timer_reprogram(v);
         evtchn_send_vcpu_virq(v, VIRQ_TIMER);
+    }
     pthread_mutex_unlock(&v->timer_lock);
 }
 
@@ -186,9 +246,11 @@ static long sched_block(struct hv_call *call)
      * does it kick again): a guest must block with interrupts on. */
     if (events_need_delivery(call))
         return 0;
-    /* Pairs with the release store in vcpu_timer_set(). */
-    if (be && be->block)
-        be->block(v, __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE));
+    if (be && be->block) {
+        runstate_change(v, RUNSTATE_blocked);
+        be->block(v, vcpu_timer_next(v));
+        runstate_change(v, RUNSTATE_running);
+    }
     return 0;
 }
 
@@ -277,8 +339,11 @@ static long sched_poll(struct hv_call *call, uint64_t arg)
     rc = poll_ready(call, ports, p.nr_ports);
     /* A raiser that already claimed us (poll_port cleared) has woken us. */
     if (rc == 0 && be && be->block &&
-        __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) == polling)
+        __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) == polling) {
+        runstate_change(v, RUNSTATE_blocked);
         be->block(v, p.timeout);
+        runstate_change(v, RUNSTATE_running);
+    }
     __atomic_store_n(&v->poll_port, VCPU_POLL_NONE, __ATOMIC_SEQ_CST);
     __atomic_fetch_sub(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
     return rc < 0 ? rc : 0;

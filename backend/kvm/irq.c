@@ -30,6 +30,10 @@ void kvm_prepare_injection(struct kvm_vcpu *kv)
     uint8_t vector;
 
     run->request_interrupt_window = 0;
+    /* VCPUOP_send_nmi: pairs with the exchange in the core's send_nmi(). */
+    if (__atomic_exchange_n(&kv->v->nmi_pending, false, __ATOMIC_ACQ_REL) &&
+        ioctl(kv->fd, KVM_NMI) < 0)
+        kvm_log(kv->vm, "vcpu%u: KVM_NMI: %s", kv->v->id, strerror(errno));
     if (!upcall_wanted(kv, &vector))
         return;
     if (run->ready_for_interrupt_injection) {
@@ -60,6 +64,9 @@ void kvm_wait_for_interrupt(struct kvm_vcpu *kv)
         if (kvm_stopping(kvm))
             return;
         if (kv->run->if_flag && upcall_wanted(kv, &vector))
+            break;
+        /* An NMI ends a halt whatever the interrupt flag says. */
+        if (__atomic_load_n(&kv->v->nmi_pending, __ATOMIC_ACQUIRE))
             break;
         /* A kick between the check and the wait is kept by the waiter. */
         vcpu_waiter_wait(&kv->waiter, kvm->vm.d->hv, 0);

@@ -59,4 +59,25 @@ _Static_assert(sizeof(struct xen_add_to_physmap) == 24, "layout");
 _Static_assert(sizeof(struct xen_memory_map) == 16, "layout");
 _Static_assert(sizeof(struct sched_poll) == 24, "layout");
 
+/* VCPUOP_get_runstate_info / the runstate area: uint64_t is 4-aligned on
+ * i386, so there is no padding after state. */
+struct compat_vcpu_runstate_info {
+    int32_t state;
+    uint32_t state_entry_time[2]; /* low half first */
+    uint32_t time[4][2];
+};
+_Static_assert(sizeof(struct compat_vcpu_runstate_info) == 44, "layout");
+_Static_assert(offsetof(struct compat_vcpu_runstate_info, state_entry_time) ==
+                   4,
+               "layout");
+_Static_assert(offsetof(struct compat_vcpu_runstate_info, time) == 12,
+               "layout");
+
+/* VCPUOP_set_singleshot_timer: no tail padding on i386. */
+#define COMPAT_SINGLESHOT_SIZE 12u
+/* VCPUOP_register_runstate_memory_area and
+ * VCPUOP_register_vcpu_time_memory_area: Xen reads only the 32-bit guest
+ * handle at the start of the 8-byte union. */
+#define COMPAT_AREA_HANDLE_SIZE 4u
+
 #endif /* XENEMU_COMPAT_H */

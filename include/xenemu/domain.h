@@ -54,6 +54,16 @@ struct guest_overlay {
 #define VCPU_POLL_NONE 0u
 #define VCPU_POLL_MANY UINT32_MAX
 
+/* A guest-virtual area a vCPU registered (its runstate record, its second
+ * time record): the address and how the registering call translated it.
+ * gva 0: none. */
+struct vcpu_guest_area {
+    uint64_t gva;
+    uint64_t cr3;
+    bool paging;
+    bool compat;
+};
+
 struct vcpu {
     struct domain *domain;
     unsigned int id;
@@ -85,6 +95,21 @@ struct vcpu {
     /* Orders setting the deadline against a fire of the old one (see
      * vcpu_timer_set()); taken before the domain's event_lock. */
     pthread_mutex_t timer_lock;
+    /* VCPUOP_set_periodic_timer: period (ns, 0 = off) and the next event's
+     * system time, under timer_lock. */
+    uint64_t periodic_period;
+    uint64_t periodic_next;
+
+    /* Runstate accounting (hv/runstate.c), the guest's copy of it and its
+     * second vcpu_time_info, all under runstate_lock. */
+    pthread_mutex_t runstate_lock;
+    struct vcpu_runstate_info runstate;
+    struct vcpu_guest_area runstate_area;
+    struct vcpu_guest_area time_area;
+
+    /* VCPUOP_send_nmi: an NMI waits for delivery (atomic; the backend
+     * takes it with an exchange). */
+    bool nmi_pending;
     bool is_up; /* VCPUOP_is_up (atomic) */
     /* VCPUOP_initialise: the state a secondary vCPU starts in (vCPU 0 is
      * initialised by its backend).  Written once under the domain's

@@ -16,7 +16,8 @@
 #define DOMAIN_SHUTDOWN_CODE_SET 0x100u
 
 /*
- * Arm (v)'s one-shot timer for (deadline_ns), or stop it when 0.  A
+ * Arm (v)'s one-shot timer for (deadline_ns), or stop it when 0 (the
+ * backend's timer_changed() gets the earlier of it and the periodic).  A
  * deadline that has already passed, or is 2^63 or more (negative as Xen's
  * signed s_time_t), fires at once (VIRQ_TIMER) instead of being armed.  The
  * backend hears of every change through timer_changed() (0 when nothing is
@@ -24,12 +25,21 @@
  */
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns);
 
+/* Run (v)'s periodic timer every (period_ns) (0 stops it): the first
+ * VIRQ_TIMER at once, as Xen, then one per period. */
+void vcpu_periodic_set(struct vcpu *v, uint64_t period_ns);
+
+/* The earlier deadline of (v)'s one-shot and periodic timers (what the
+ * backend's timer_changed() was last given), 0 if neither is armed. */
+uint64_t vcpu_timer_next(struct vcpu *v);
+
 /*
  * For backends: the deadline last given to timer_changed() for (v) has
- * passed (measured with hv_now_ns()).  Raises VIRQ_TIMER on (v) and
- * disarms the timer.  A stale expiry (the timer was stopped, or moved
- * later, after the backend armed it) does nothing, so a backend need not
- * cancel its timer exactly.
+ * passed (measured with hv_now_ns()).  Raises VIRQ_TIMER on (v) for the
+ * timer(s) due, disarms the one-shot, moves the periodic on, and gives the
+ * backend the next deadline.  A stale expiry (the timer was stopped, or
+ * moved later, after the backend armed it) does nothing, so a backend need
+ * not cancel its timer exactly.
  */
 void vcpu_timer_fire(struct vcpu *v);
 

@@ -1,11 +1,18 @@
-/* test_vcpu_op.c: VCPUOP_register_vcpu_info (checks, the switch, event
- * delivery afterwards), the online state, and the one-shot timer. */
+/* test_vcpu_op.c: every vcpu_op command as Xen 4.17 answers an HVM guest
+ * (each test cites the Xen function its expected values come from):
+ * register_vcpu_info (checks by version, the switch, event delivery
+ * afterwards), the online state, the timers, the runstate and time areas,
+ * send_nmi and get_physid. */
 #include <pthread.h>
 #include <string.h>
 
 #include <sched.h>
 
 #include "harness.h"
+#include "xenemu/compat.h"
+#include "xenemu/cpuid.h"
+#include "xenemu/runstate.h"
+#include "xenemu/sched.h"
 #include "xenemu/x86.h"
 
 #define ARG      HARNESS_ARG_GPA
@@ -43,42 +50,45 @@ static evtchn_port_t bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu)
     return op.port;
 }
 
-static void test_unknown_before_vcpu_id(void **state)
+/* xen/arch/x86/domain.c:do_vcpu_op(): domain_vcpu() first, -ENOENT for
+ * every command, known or not; then common_vcpu_op() answers an unknown
+ * command -ENOSYS.  4.17 has no HVM filter of vcpu_op (removed in 4.7). */
+static void test_vcpu_id_before_command(void **state)
 {
-    static const uint32_t unknown[] = {
-        VCPUOP_get_runstate_info,
-        VCPUOP_register_runstate_memory_area,
-        VCPUOP_set_periodic_timer,
-        VCPUOP_send_nmi,
-        VCPUOP_get_physid,
-        VCPUOP_register_vcpu_time_memory_area,
-        99,
-    };
-    static const uint32_t known[] = {
+    static const uint32_t cmds[] = {
         VCPUOP_initialise,
         VCPUOP_up,
         VCPUOP_down,
         VCPUOP_is_up,
+        VCPUOP_get_runstate_info,
+        VCPUOP_register_runstate_memory_area,
+        VCPUOP_set_periodic_timer,
         VCPUOP_stop_periodic_timer,
         VCPUOP_set_singleshot_timer,
         VCPUOP_stop_singleshot_timer,
         VCPUOP_register_vcpu_info,
+        VCPUOP_send_nmi,
+        VCPUOP_get_physid,
+        VCPUOP_register_vcpu_time_memory_area,
+        14, /* 4.18's register_runstate_phys_area */
+        15, /* 4.18's register_vcpu_time_phys_area */
+        99,
     };
     struct domain *d = harness_test_domain(2);
 
     (void)state;
-    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-        assert_int_equal(vop(d, 0, unknown[i], 0, NULL, 0), -XEN_ENOSYS);
-        assert_int_equal(vop(d, 0, unknown[i], 7, NULL, 0), -XEN_ENOSYS);
-    }
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        assert_int_equal(vop(d, 0, known[i], 2, NULL, 0), -XEN_ENOENT);
-        assert_int_equal(vop(d, 0, known[i], 0xffffffffu, NULL, 0),
-                         -XEN_ENOENT);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        assert_int_equal(vop(d, 0, cmds[i], 2, NULL, 0), -XEN_ENOENT);
+        assert_int_equal(vop(d, 0, cmds[i], 0xffffffffu, NULL, 0), -XEN_ENOENT);
         /* The id is 32 bits: the upper half of the register is ignored. */
-        assert_int_equal(vop(d, 0, known[i], (1ull << 32) | 5, NULL, 0),
+        assert_int_equal(vop(d, 0, cmds[i], (1ull << 32) | 5, NULL, 0),
                          -XEN_ENOENT);
     }
+    /* xen/common/domain.c:common_vcpu_op(): default case. */
+    assert_int_equal(vop(d, 0, 14, 0, NULL, 0), -XEN_ENOSYS);
+    assert_int_equal(vop(d, 0, 15, 1, NULL, 0), -XEN_ENOSYS);
+    assert_int_equal(vop(d, 0, 99, 0, NULL, 0), -XEN_ENOSYS);
+    assert_int_equal(vop(d, 0, 0xffffffffu, 0, NULL, 0), -XEN_ENOSYS);
     harness_domain_free(d);
 }
 
@@ -124,6 +134,11 @@ static void test_initialise(void **state)
     assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
     bad = c;
     bad.cpu_regs.x86_64.efer = 0; /* no long mode */
+    assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
+    /* xen/arch/x86/hvm/domain.c:arch_set_info_hvm_guest(): RIP must be
+     * canonical; CR0.PE is not checked. */
+    bad = c;
+    bad.cpu_regs.x86_64.rip = 1ull << 47;
     assert_int_equal(initialise(d, 1, &bad), -XEN_EINVAL);
     assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
                                        VCPUOP_initialise, 1, 1ull << 40),
@@ -283,17 +298,23 @@ static void test_register_compat_layout(void **state)
     harness_domain_free(d);
 }
 
-static void test_register_errors(void **state)
+struct reg_case {
+    uint64_t mfn;
+    uint32_t offset;
+    long rc;
+};
+
+/* Xen 4.17 (xen/common/domain.c:map_vcpu_info()): -ENXIO for an offset
+ * past 4032 (crossing the page, or carrying into the frame) or misaligned,
+ * -EINVAL for a frame that is not RAM.  After a registration: -EINVAL,
+ * but the offset checks still come first. */
+static void test_register_errors_417(void **state)
 {
-    static const struct {
-        uint64_t mfn;
-        uint32_t offset;
-        long rc;
-    } cases[] = {
-        {AREA_GFN, GUEST_PAGE_SIZE, -XEN_EINVAL}, /* offset carries */
-        {AREA_GFN, 0xffffffffu, -XEN_EINVAL},
-        {1ull << 52, 0, -XEN_EINVAL}, /* address overflows */
-        {UINT64_MAX >> GUEST_PAGE_SHIFT, 0xfff, -XEN_EINVAL}, /* all ones */
+    static const struct reg_case cases[] = {
+        {AREA_GFN, GUEST_PAGE_SIZE, -XEN_ENXIO},
+        {AREA_GFN, 0xffffffffu, -XEN_ENXIO},
+        {1ull << 52, 0, -XEN_EINVAL}, /* no such frame */
+        {UINT64_MAX >> GUEST_PAGE_SHIFT, 0xfff, -XEN_ENXIO},
         {AREA_GFN, GUEST_PAGE_SIZE - 32, -XEN_ENXIO}, /* crosses the page */
         {AREA_GFN, GUEST_PAGE_SIZE - 60, -XEN_ENXIO}, /* both */
         {AREA_GFN, 4, -XEN_ENXIO},                    /* misaligned */
@@ -301,7 +322,7 @@ static void test_register_errors(void **state)
         {HARNESS_RAM_PAGES, 0, -XEN_EINVAL}, /* not guest RAM */
         {UINT64_MAX >> GUEST_PAGE_SHIFT, 0, -XEN_EINVAL},
     };
-    struct domain *d = harness_test_domain(1);
+    struct domain *d = harness_test_domain(2);
 
     (void)state;
     assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
@@ -314,12 +335,46 @@ static void test_register_errors(void **state)
 
     /* The last page of RAM is fine. */
     assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES - 1, GUEST_PAGE_SIZE - 64), 0);
-    /* Once only: -EBUSY, after the address check, before the others. */
+    assert_int_equal(reg(d, 0, AREA_GFN, 0), -XEN_EINVAL);
+    assert_int_equal(reg(d, 0, AREA_GFN, 4), -XEN_ENXIO);
+    assert_int_equal(reg(d, 0, AREA_GFN, GUEST_PAGE_SIZE), -XEN_ENXIO);
+    assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES, 0), -XEN_EINVAL);
+    /* Another vCPU that is up: -EINVAL (vCPU 1 is down until VCPUOP_up,
+     * so it may be registered from vCPU 0). */
+    d->vcpus[1]->is_up = true;
+    assert_int_equal(reg(d, 1, AREA_GFN, 64), -XEN_EINVAL);
+    d->vcpus[1]->is_up = false;
+    assert_int_equal(reg(d, 1, AREA_GFN, 64), 0);
+    assert_int_equal(kicks(d, 0), 1);
+    harness_domain_free(d);
+}
+
+/* Xen 4.18+ (xen/common/domain.c:map_guest_area(), commit 295514ff75):
+ * -EINVAL for an impossible address first, -EBUSY once registered, then
+ * -ENXIO, then -EINVAL for a frame that is not RAM. */
+static void test_register_errors_418(void **state)
+{
+    static const struct reg_case cases[] = {
+        {AREA_GFN, GUEST_PAGE_SIZE, -XEN_EINVAL}, /* offset carries */
+        {AREA_GFN, 0xffffffffu, -XEN_EINVAL},
+        {1ull << 52, 0, -XEN_EINVAL}, /* address overflows */
+        {UINT64_MAX >> GUEST_PAGE_SHIFT, 0xfff, -XEN_EINVAL}, /* all ones */
+        {AREA_GFN, GUEST_PAGE_SIZE - 32, -XEN_ENXIO}, /* crosses the page */
+        {AREA_GFN, 4, -XEN_ENXIO},                    /* misaligned */
+        {HARNESS_RAM_PAGES, 0, -XEN_EINVAL},          /* not guest RAM */
+    };
+    struct domain *d = harness_domain(
+        harness_test_hv(),
+        &(struct harness_dom_opts){.xen_version = XENEMU_VERSION(4, 18)});
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(reg(d, 0, cases[i].mfn, cases[i].offset), cases[i].rc);
+    assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES - 1, GUEST_PAGE_SIZE - 64), 0);
     assert_int_equal(reg(d, 0, AREA_GFN, 0), -XEN_EBUSY);
     assert_int_equal(reg(d, 0, AREA_GFN, 4), -XEN_EBUSY);
     assert_int_equal(reg(d, 0, HARNESS_RAM_PAGES, 0), -XEN_EBUSY);
     assert_int_equal(reg(d, 0, AREA_GFN, GUEST_PAGE_SIZE), -XEN_EINVAL);
-    assert_int_equal(kicks(d, 0), 1);
     harness_domain_free(d);
 }
 
@@ -433,6 +488,14 @@ static void test_singleshot_timer(void **state)
     assert_int_equal(v->timer_deadline, 0);
     assert_int_equal(rec_vcpu(v)->timer_deadline, 0);
 
+    /* A deadline of 0 is in the past too: it fires, it does not stop
+     * (xen/common/domain.c:common_vcpu_op(); only set_timer_op's 0 stops). */
+    clear_pending_2l(d, port);
+    assert_int_equal(singleshot(d, 0, 0, deadline, 0), 0);
+    assert_int_equal(singleshot(d, 0, 0, 0, 0), 0);
+    assert_true(pending_2l(d, port));
+    assert_int_equal(v->timer_deadline, 0);
+
     /* vCPU 1 sets its own timer. */
     assert_int_equal(singleshot(d, 1, 1, deadline, 0), 0);
     assert_int_equal(d->vcpus[1]->timer_deadline, deadline);
@@ -446,9 +509,10 @@ static void test_singleshot_future_flag_by_version(void **state)
         uint32_t version;
         long rc;
     } cases[] = {
-        {XENEMU_VERSION(4, 17), -XEN_ETIME},
-        {XENEMU_VERSION(4, 4), -XEN_ETIME},
-        {XENEMU_VERSION(4, 18), 0}, /* the flag is ignored from 4.18 */
+        /* xen/common/domain.c:common_vcpu_op(): -ETIME up to 4.17.2; the
+         * flag is ignored from 4.17.3 (commit 7b5155a79e) and 4.18. */
+        {XENEMU_VERSION(4, 16), -XEN_ETIME}, {XENEMU_VERSION(4, 4), -XEN_ETIME},
+        {XENEMU_VERSION(4, 17), 0},          {XENEMU_VERSION(4, 18), 0},
         {XENEMU_VERSION(4, 19), 0},
     };
 
@@ -493,23 +557,240 @@ static void test_singleshot_compat_size(void **state)
     harness_domain_free(d);
 }
 
+/* The compat singleshot reads its 12 bytes before it checks the target
+ * (xen/common/compat/domain.c:compat_common_vcpu_op()): a bad argument for
+ * another vCPU is -EFAULT there, -EINVAL in 64-bit mode. */
+static void test_singleshot_compat_order(void **state)
+{
+    struct domain *d = harness_test_domain(2);
+    uint64_t args[5] = {VCPUOP_set_singleshot_timer, 1, BAD_GPA, 0, 0};
+    struct hv_call call;
+
+    (void)state;
+    hv_call_init(&call, d->vcpus[0], true, false, 0);
+    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_vcpu_op, args),
+                     -XEN_EFAULT);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_set_singleshot_timer, 1, BAD_GPA),
+                     -XEN_EINVAL);
+    harness_domain_free(d);
+}
+
+/* xen/common/domain.c:common_vcpu_op() VCPUOP_set_periodic_timer: 1 ms to
+ * STIME_DELTA_MAX, else -EINVAL; any vCPU; the first event at once
+ * (xen/common/sched/core.c:vcpu_periodic_timer_work_locked()). */
+static void test_periodic_timer(void **state)
+{
+    struct domain *d = harness_test_domain(2);
+    struct vcpu *v = d->vcpus[1];
+    evtchn_port_t port = bind_virq(d, VIRQ_TIMER, 1);
+    struct vcpu_set_periodic_timer t = {.period_ns = 999999};
+    uint64_t before;
+
+    (void)state;
+    assert_int_equal(vop(d, 0, VCPUOP_set_periodic_timer, 1, &t, sizeof(t)),
+                     -XEN_EINVAL);
+    t.period_ns = 1ull << 62;
+    assert_int_equal(vop(d, 0, VCPUOP_set_periodic_timer, 1, &t, sizeof(t)),
+                     -XEN_EINVAL);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_set_periodic_timer, 1, BAD_GPA),
+                     -XEN_EFAULT);
+    assert_false(pending_2l(d, port));
+    assert_int_equal(v->periodic_period, 0);
+
+    t.period_ns = FAR_NS;
+    before = hv_now_ns(harness_test_hv());
+    assert_int_equal(vop(d, 0, VCPUOP_set_periodic_timer, 1, &t, sizeof(t)), 0);
+    assert_true(pending_2l(d, port));
+    assert_true(v->periodic_next >= before + FAR_NS);
+    /* The backend's timer is armed at the earlier of the two timers. */
+    assert_int_equal(rec_vcpu(v)->timer_deadline, v->periodic_next);
+    /* A fire before the period is over raises nothing. */
+    clear_pending_2l(d, port);
+    vcpu_timer_fire(v);
+    assert_false(pending_2l(d, port));
+    /* Once due (as if a period passed): one event, the next one period on. */
+    v->periodic_next = 1;
+    vcpu_timer_fire(v);
+    assert_true(pending_2l(d, port));
+    assert_true(v->periodic_next > before + FAR_NS);
+    assert_int_equal(rec_vcpu(v)->timer_deadline, v->periodic_next);
+
+    assert_int_equal(vop(d, 0, VCPUOP_stop_periodic_timer, 1, NULL, 0), 0);
+    assert_int_equal(v->periodic_period, 0);
+    assert_int_equal(v->periodic_next, 0);
+    assert_int_equal(rec_vcpu(v)->timer_deadline, 0);
+    harness_domain_free(d);
+}
+
+/* VCPUOP_send_nmi (xen/arch/x86/domain.c:do_vcpu_op()): -EINVAL with an
+ * argument; otherwise pending once and a kick, any vCPU.  get_physid:
+ * -EINVAL for any vCPU that is not a pinned hardware-domain vCPU. */
+static void test_nmi_and_physid(void **state)
+{
+    struct domain *d = harness_test_domain(2);
+
+    (void)state;
+    assert_int_equal(
+        harness_hypercall(d, 0, __HYPERVISOR_vcpu_op, VCPUOP_send_nmi, 1, ARG),
+        -XEN_EINVAL);
+    assert_false(d->vcpus[1]->nmi_pending);
+    assert_int_equal(
+        harness_hypercall(d, 0, __HYPERVISOR_vcpu_op, VCPUOP_send_nmi, 1, 0),
+        0);
+    assert_true(d->vcpus[1]->nmi_pending);
+    assert_int_equal(kicks(d, 1), 1);
+    /* A second NMI while one is pending is merged: no second kick. */
+    assert_int_equal(
+        harness_hypercall(d, 0, __HYPERVISOR_vcpu_op, VCPUOP_send_nmi, 1, 0),
+        0);
+    assert_int_equal(kicks(d, 1), 1);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_get_physid, 0, ARG),
+                     -XEN_EINVAL);
+    harness_domain_free(d);
+}
+
+/* The runstate (xen/common/sched/core.c:vcpu_runstate_get()) and its
+ * registered copy (xen/arch/x86/domain.c:update_runstate_area()), in both
+ * layouts. */
+static void test_runstate(void **state)
+{
+    struct domain *d = harness_test_domain(2);
+    struct vcpu_runstate_info r;
+    struct compat_vcpu_runstate_info c;
+    uint64_t area_gpa = (uint64_t)AREA_GFN << GUEST_PAGE_SHIFT;
+    uint64_t handle = area_gpa;
+    uint64_t args[5] = {VCPUOP_get_runstate_info, 1, ARG, 0, 0};
+    struct hv_call call;
+
+    (void)state;
+    /* vCPU 0 runs from creation, vCPU 1 is offline. */
+    assert_int_equal(vop(d, 0, VCPUOP_get_runstate_info, 0, NULL, 0), 0);
+    assert_int_equal(gpa_read(d, &r, ARG, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_running);
+    assert_int_equal(vop(d, 0, VCPUOP_get_runstate_info, 1, NULL, 0), 0);
+    assert_int_equal(gpa_read(d, &r, ARG, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_offline);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_get_runstate_info, 0, BAD_GPA),
+                     -XEN_EFAULT);
+
+    /* Registered: written at once, then at every change of state. */
+    assert_int_equal(vop(d, 0, VCPUOP_register_runstate_memory_area, 1, &handle,
+                         sizeof(handle)),
+                     0);
+    assert_int_equal(gpa_read(d, &r, area_gpa, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_offline);
+    runstate_change(d->vcpus[1], RUNSTATE_blocked);
+    assert_int_equal(gpa_read(d, &r, area_gpa, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_blocked);
+    assert_true(r.state_entry_time > 0);
+    runstate_change(d->vcpus[1], RUNSTATE_running);
+    assert_int_equal(gpa_read(d, &r, area_gpa, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_running);
+    assert_true(r.time[RUNSTATE_offline] + r.time[RUNSTATE_blocked] <=
+                r.state_entry_time);
+
+    /* The 44-byte layout for a 32-bit shared_info. */
+    domain_latch_shinfo_compat(d, true);
+    hv_call_init(&call, d->vcpus[0], true, false, 0);
+    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_vcpu_op, args), 0);
+    assert_int_equal(gpa_read(d, &c, ARG, sizeof(c)), 0);
+    assert_int_equal(c.state, RUNSTATE_running);
+    /* Unregistered with 0: later changes leave the old copy alone. */
+    handle = 0;
+    assert_int_equal(vop(d, 0, VCPUOP_register_runstate_memory_area, 1, &handle,
+                         sizeof(handle)),
+                     0);
+    runstate_change(d->vcpus[1], RUNSTATE_offline);
+    assert_int_equal(gpa_read(d, &r, area_gpa, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_running);
+    harness_domain_free(d);
+}
+
+/* VCPUOP_register_vcpu_time_memory_area (xen/arch/x86/domain.c,
+ * xen/arch/x86/time.c:update_secondary_system_time()): the record is
+ * copied at once, with an even version, and at every time update. */
+static void test_time_area(void **state)
+{
+    struct domain *d = harness_test_domain(1);
+    uint64_t area_gpa = (uint64_t)AREA_GFN << GUEST_PAGE_SHIFT;
+    uint64_t handle = area_gpa;
+    struct vcpu_time_info t;
+
+    (void)state;
+    vcpu_time_update(d->vcpus[0], 1000);
+    assert_int_equal(vop(d, 0, VCPUOP_register_vcpu_time_memory_area, 0,
+                         &handle, sizeof(handle)),
+                     0);
+    assert_int_equal(gpa_read(d, &t, area_gpa, sizeof(t)), 0);
+    assert_int_equal(t.tsc_timestamp, 1000);
+    assert_int_equal(t.version & 1, 0);
+    vcpu_time_update(d->vcpus[0], 2000);
+    assert_int_equal(gpa_read(d, &t, area_gpa, sizeof(t)), 0);
+    assert_int_equal(t.tsc_timestamp, 2000);
+    assert_int_equal(t.version & 1, 0);
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vcpu_op,
+                                       VCPUOP_register_vcpu_time_memory_area, 0,
+                                       BAD_GPA),
+                     -XEN_EFAULT);
+    harness_domain_free(d);
+}
+
+/* Up to 4.18, VCPUOP_initialise of a vCPU still on the dummy vcpu_info
+ * (id 32 and up) is -EINVAL (xen/common/domain.c:common_vcpu_op()); 4.19
+ * dropped the check for HVM (commit 03e484a4f6). */
+static void test_initialise_dummy_vcpu_info(void **state)
+{
+    static const struct {
+        uint32_t version;
+        long rc;
+    } cases[] = {
+        {XENEMU_VERSION(4, 17), -XEN_EINVAL},
+        {XENEMU_VERSION(4, 18), -XEN_EINVAL},
+        {XENEMU_VERSION(4, 19), 0},
+    };
+    struct vcpu_hvm_context c = ctx64();
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct domain *d =
+            harness_domain(harness_test_hv(),
+                           &(struct harness_dom_opts){
+                               .vcpus = 33, .xen_version = cases[i].version});
+
+        assert_int_equal(initialise(d, 32, &c), cases[i].rc);
+        assert_int_equal(initialise(d, 31, &c), 0);
+        harness_domain_free(d);
+    }
+}
+
 int main(void)
 {
 #define T(fn)                                                                  \
     cmocka_unit_test_setup_teardown(fn, harness_setup_hv, harness_teardown_hv)
     const struct CMUnitTest tests[] = {
-        T(test_unknown_before_vcpu_id),
+        T(test_vcpu_id_before_command),
         T(test_up_down_is_up),
         T(test_initialise),
         T(test_register_moves_legacy_slot),
         T(test_events_reach_registered_area),
         T(test_register_dummy_vcpu),
         T(test_register_compat_layout),
-        T(test_register_errors),
+        T(test_register_errors_417),
+        T(test_register_errors_418),
         T(test_register_races_with_senders),
         T(test_singleshot_timer),
         T(test_singleshot_future_flag_by_version),
         T(test_singleshot_compat_size),
+        T(test_singleshot_compat_order),
+        T(test_periodic_timer),
+        T(test_nmi_and_physid),
+        T(test_runstate),
+        T(test_time_area),
+        T(test_initialise_dummy_vcpu_info),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
