@@ -61,10 +61,18 @@ BENCH     := $(BUILD)/bench/bench_evtchn
 
 .SECONDARY:
 
-.PHONY: all run demo check check-plain check-asan check-tsan test-run bench fuzz \
+.PHONY: all build-all deps run demo check check-plain check-asan check-tsan test-run bench fuzz \
         install clean format format-check
 
-all: $(LIB) $(TOOLS) $(TESTS) $(GUEST_IMAGE)
+# A plain `make` on a fresh machine installs the build dependencies first
+# (scripts/deps.sh says what it does, and what to run where it cannot).
+all: deps
+	$(MAKE) build-all
+
+build-all: $(LIB) $(TOOLS) $(TESTS) $(GUEST_IMAGE)
+
+deps:
+	./scripts/deps.sh
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

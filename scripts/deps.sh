@@ -21,9 +21,18 @@ fi
 echo "deps: installing missing packages: ${missing[*]}"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+        echo "deps: not root and no sudo: as root, run" >&2
+        echo "    apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
     sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Another apt or dpkg (unattended upgrades, a second build) may hold the
+# lock: wait for it, up to 10 minutes, instead of failing at once.
+lock_wait=(-o DPkg::Lock::Timeout=600)
+$sudo apt-get "${lock_wait[@]}" update -qq
+$sudo apt-get "${lock_wait[@]}" install -y -qq --no-install-recommends \
+    "${missing[@]}"
 echo "deps: done"
