@@ -52,10 +52,14 @@ static void flush_line(struct domain *d)
     c->len = 0;
 }
 
-/* Xen keeps isprint() characters and tabs (C locale: 0x20..0x7e). */
+/* Xen keeps what its own isprint() accepts, and tabs: 0x20..0x7e and the
+ * Latin-1 range 0xa0..0xff (xen/lib/ctype.c); the C0 and C1 controls, DEL
+ * included, go. */
 static bool printable(char ch)
 {
-    return (ch >= 0x20 && ch < 0x7f) || ch == '\t';
+    unsigned char c = (unsigned char)ch;
+
+    return (c >= 0x20 && c < 0x7f) || c >= 0xa0 || c == '\t';
 }
 
 /* One byte of output.  Caller holds c->lock. */

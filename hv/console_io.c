@@ -13,9 +13,9 @@
 #include "hypercalls.h"
 #include "xenemu/console.h"
 
-/* Bytes copied and passed on at a time: a bounded stack buffer, as in
- * Xen's guest_console_write(). */
-#define CONSOLE_CHUNK 128u
+/* Bytes copied and passed on at a time: Xen's guest_console_write() copies
+ * at most sizeof(kbuf) - 1 = 127. */
+#define CONSOLE_CHUNK 127u
 
 static long console_write(struct hv_call *call, uint32_t count, uint64_t buffer)
 {

@@ -160,15 +160,19 @@ static void triple_fault(struct kvm_vcpu *kv)
     sched_domain_shutdown(d, (unsigned int)reason);
 }
 
-/* Bytes written to Xen's HVM debug port (`out` of any size, `rep outs`):
- * each byte's low 8 bits go to the domain's console log, as Xen's
- * hvm_print_line() takes them. */
+/* Bytes written to Xen's HVM debug port go to the domain's console log.
+ * Xen's hvm_print_line() claims the port for 1-byte accesses only (a wider
+ * one is not inside its one-port range and goes to a device model, of
+ * which a PVH domain has none): those are dropped.  `rep outsb` gives
+ * several bytes. */
 static void debug_console(struct kvm_vcpu *kv)
 {
     const uint8_t *data = (const uint8_t *)kv->run + kv->run->io.data_offset;
 
+    if (kv->run->io.size != 1)
+        return;
     for (uint32_t i = 0; i < kv->run->io.count; i++)
-        console_debug_port(kv->vm->vm.d, data[(size_t)i * kv->run->io.size]);
+        console_debug_port(kv->vm->vm.d, data[i]);
 }
 
 static int hypercall(struct kvm_vcpu *kv)
@@ -204,7 +208,8 @@ static int hypercall(struct kvm_vcpu *kv)
     /* SCHEDOP_block/poll return at once for a pending upcall only when it
      * can be delivered, i.e. with interrupts enabled (Xen's HVM rule). */
     call.irqs_on = r.rflags & X86_EFLAGS_IF;
-    rc = hypercall_dispatch(&call, (uint32_t)r.rax, args);
+    call.user_mode = (s.cr0 & X86_CR0_PE) && (s.cs.selector & 3) != 0;
+    rc = hypercall_dispatch(&call, compat ? (uint32_t)r.rax : r.rax, args);
     r.rax = compat ? (uint32_t)rc : (uint64_t)rc;
     kv->hypercalls++;
     /* RIP stays as KVM left it: the next KVM_RUN completes the `out`. */
