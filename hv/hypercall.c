@@ -32,12 +32,15 @@ void hv_call_init(struct hv_call *call, struct vcpu *v, bool compat,
     call->irqs_on = true;
 }
 
-long hypercall_dispatch(struct hv_call *call, unsigned int nr,
+long hypercall_dispatch(struct hv_call *call, uint64_t nr,
                         const uint64_t args[5])
 {
     uint64_t regs[5];
     long rc;
 
+    /* xen/arch/x86/hvm/hypercall.c:hvm_hypercall(): user mode first. */
+    if (call->user_mode)
+        return -XEN_EPERM;
     if (nr >= NR_TABLE || !hypercall_table[nr])
         return -XEN_ENOSYS;
     for (int i = 0; i < 5; i++)

@@ -52,6 +52,9 @@ struct hv_call {
      * hvm_local_events_need_delivery()).
      */
     bool irqs_on;
+    /* The call came from CPL > 0 (guest user mode): Xen's hvm_hypercall()
+     * answers every such call -EPERM.  false from hv_call_init(). */
+    bool user_mode;
     void *mem_ctx; /* for other memspaces (dom0 clients) */
 
     /* Filled in by the call. */
@@ -67,12 +70,14 @@ void hv_call_init(struct hv_call *call, struct vcpu *v, bool compat,
 
 /*
  * Run hypercall (nr) with its five argument registers (args) (RDI RSI RDX
- * R10 R8, or EBX ECX EDX ESI EDI zero-extended in compat mode).  Returns the
- * value for RAX (EAX in compat mode: the caller truncates): >= 0 on success,
- * a negative Xen errno on failure, -ENOSYS for anything not implemented.
+ * R10 R8, or EBX ECX EDX ESI EDI zero-extended in compat mode).  (nr) is
+ * the whole RAX in 64-bit mode (high bits make it unknown, as in Xen), EAX
+ * in compat mode.  Returns the value for RAX (EAX in compat mode: the
+ * caller truncates): >= 0 on success, a negative Xen errno on failure,
+ * -EPERM from user mode, -ENOSYS for anything not implemented.
  * Continuations (a preempted EVTCHNOP_reset) are run to completion here.
  */
-long hypercall_dispatch(struct hv_call *call, unsigned int nr,
+long hypercall_dispatch(struct hv_call *call, uint64_t nr,
                         const uint64_t args[5]);
 
 /*

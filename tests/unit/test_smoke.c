@@ -1,4 +1,5 @@
-/* test_smoke.c: the core comes up, and an IPI reaches its vCPU. */
+/* test_smoke.c: the core comes up, an IPI reaches its vCPU, and the
+ * dispatcher's own rules (xen/arch/x86/hvm/hypercall.c:hvm_hypercall()). */
 #include "harness.h"
 
 static void test_ipi_sets_pending_and_kicks(void **state)
@@ -20,10 +21,36 @@ static void test_ipi_sets_pending_and_kicks(void **state)
     hv_destroy(hv);
 }
 
+/* hvm_hypercall(): -EPERM for every call from CPL > 0, before the number
+ * is looked at; in 64-bit mode the number is the whole RAX. */
+static void test_dispatcher_rules(void **state)
+{
+    (void)state;
+    struct hv *hv = harness_hv();
+    struct domain *d = harness_domain(hv, &(struct harness_dom_opts){0});
+    uint64_t args[5] = {XENVER_version, 0, 0, 0, 0};
+    struct hv_call call;
+
+    hv_call_init(&call, d->vcpus[0], false, false, 0);
+    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_xen_version, args),
+                     0x40011);
+    call.user_mode = true;
+    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_xen_version, args),
+                     -XEN_EPERM);
+    assert_int_equal(hypercall_dispatch(&call, 9999, args), -XEN_EPERM);
+    call.user_mode = false;
+    assert_int_equal(hypercall_dispatch(
+                         &call, (1ull << 32) | __HYPERVISOR_xen_version, args),
+                     -XEN_ENOSYS);
+    harness_domain_free(d);
+    hv_destroy(hv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipi_sets_pending_and_kicks),
+        cmocka_unit_test(test_dispatcher_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
