@@ -15,9 +15,22 @@
 
 enum virq_type { VIRQ_TYPE_VCPU, VIRQ_TYPE_DOMAIN, VIRQ_TYPE_GLOBAL };
 
-/* Per-vCPU VIRQs are bound once per vCPU; per-domain and global ones on
- * vCPU 0 and may move; global ones belong to the hardware domain. */
-static enum virq_type virq_type(uint32_t virq)
+/*
+ * The first Xen whose bind_virq refuses a global VIRQ to a domain that is
+ * not its handler (-EBUSY, commit eba922abdb) and that treats VIRQ_ARGO as
+ * a per-domain VIRQ (commit bb1accab69): Xen 4.21.0.
+ */
+#define XENEMU_VIRQ_OWNER_VERSION XENEMU_VERSION(4, 21)
+
+/*
+ * The class of (virq) as (d)'s emulated Xen sees it.  Up to 4.20
+ * (xen/common/event_channel.c:virq_is_global()) TIMER, DEBUG, XENOPROF and
+ * XENPMU are per-vCPU and everything else, ARGO and ARCH_0..7 on x86
+ * included, is global.  4.21 (get_virq_type()) moves ARGO to a per-domain
+ * class of its own.  Per-vCPU VIRQs are bound once per vCPU; the others on
+ * vCPU 0, and they may move.
+ */
+static enum virq_type virq_type(const struct domain *d, uint32_t virq)
 {
     switch (virq) {
     case VIRQ_TIMER:
@@ -26,7 +39,8 @@ static enum virq_type virq_type(uint32_t virq)
     case VIRQ_XENPMU:
         return VIRQ_TYPE_VCPU;
     case VIRQ_ARGO:
-        return VIRQ_TYPE_DOMAIN;
+        return d->xen_version >= XENEMU_VIRQ_OWNER_VERSION ? VIRQ_TYPE_DOMAIN
+                                                           : VIRQ_TYPE_GLOBAL;
     default:
         return VIRQ_TYPE_GLOBAL;
     }
@@ -116,31 +130,43 @@ out:
     return rc;
 }
 
+/*
+ * Xen's evtchn_bind_virq().  Until 4.20 any domain may bind a global VIRQ
+ * on vCPU 0 and gets a port that only the VIRQ's handler would ever see
+ * raised; from 4.21 a domain that is not the handler gets -EBUSY, checked
+ * under the lock before -EEXIST.  xenemu has no
+ * XEN_DOMCTL_set_virq_handler, so the handler of every global VIRQ is the
+ * hardware domain (the privileged one).
+ */
 int evtchn_bind_virq(struct domain *d, struct evtchn_bind_virq *op)
 {
     uint32_t virq = op->virq;
+    enum virq_type type;
     struct evtchn *chn;
     struct vcpu *v;
     int rc;
 
     if (virq >= NR_VIRQS)
         return -XEN_EINVAL;
-    if (virq_type(virq) != VIRQ_TYPE_VCPU && op->vcpu != 0)
+    type = virq_type(d, virq);
+    if (type != VIRQ_TYPE_VCPU && op->vcpu != 0)
         return -XEN_EINVAL;
     v = domain_vcpu(d, op->vcpu);
     if (!v)
         return -XEN_ENOENT;
-    /* Global VIRQs go to the hardware domain (no set_virq_handler here). */
-    if (virq_type(virq) == VIRQ_TYPE_GLOBAL && !d->is_privileged)
-        return -XEN_EBUSY;
     pthread_mutex_lock(&d->event_lock);
+    if (type == VIRQ_TYPE_GLOBAL && !d->is_privileged &&
+        d->xen_version >= XENEMU_VIRQ_OWNER_VERSION) {
+        rc = -XEN_EBUSY;
+        goto out;
+    }
     if (v->virq_to_evtchn[virq]) {
         rc = -XEN_EEXIST;
         goto out;
     }
     rc = evtchn_alloc_channel(d, ECS_VIRQ, v->id, &chn);
     if (rc)
-        goto out; /* nothing else to undo (XSA-496) */
+        goto out; /* nothing was changed yet */
     chn->u.virq = virq;
     __atomic_store_n(&v->virq_to_evtchn[virq], chn->port, __ATOMIC_RELEASE);
     op->port = chn->port;
@@ -165,14 +191,55 @@ int evtchn_bind_ipi(struct domain *d, struct evtchn_bind_ipi *op)
 }
 
 /*
- * xenemu has no physical interrupts to route, like a Xen built without
- * PIRQ support (CONFIG_HAS_PIRQ off), which answers -EOPNOTSUPP.
+ * nr_pirqs of an x86 domU in Xen 4.17 (xen/common/domain.c:domain_create()):
+ * nr_static_irqs, which on x86 is nr_irqs_gsi, plus extra_domU_irqs
+ * (default 32).  nr_irqs_gsi is the host's GSI count, never below the 16
+ * ISA IRQs; xenemu's virtual host has no IO-APIC pins beyond those.
+ */
+#define EVTCHN_NR_PIRQS (16u + 32u)
+
+/* Is (pirq) bound to a port of (d)?  Caller holds d->event_lock.  Xen
+ * keeps the port in its per-pirq record; bind_pirq is rare, so a scan of
+ * the table saves the per-domain array. */
+static bool pirq_bound(const struct domain *d, uint32_t pirq)
+{
+    for (uint32_t port = 1; port < d->valid_evtchns; port++) {
+        const struct evtchn *chn = evtchn_slot(d, port);
+
+        if (chn->state == ECS_PIRQ && chn->u.pirq == pirq)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Xen 4.17's evtchn_bind_pirq() for an HVM domain on x86: no permission
+ * check and no physical binding (pirq_guest_bind() is PV only), so the
+ * result is a PIRQ port on vCPU 0 that nothing ever raises, since xenemu
+ * maps no PIRQ to an interrupt.  BIND_PIRQ__WILL_SHARE is ignored, as in
+ * Xen for HVM.
  */
 int evtchn_bind_pirq(struct domain *d, struct evtchn_bind_pirq *op)
 {
-    (void)d;
-    (void)op;
-    return -XEN_EOPNOTSUPP;
+    uint32_t pirq = op->pirq;
+    struct evtchn *chn;
+    int rc;
+
+    if (pirq >= EVTCHN_NR_PIRQS)
+        return -XEN_EINVAL;
+    pthread_mutex_lock(&d->event_lock);
+    if (pirq_bound(d, pirq)) {
+        rc = -XEN_EEXIST;
+        goto out;
+    }
+    rc = evtchn_alloc_channel(d, ECS_PIRQ, 0, &chn);
+    if (rc)
+        goto out;
+    chn->u.pirq = pirq;
+    op->port = chn->port;
+out:
+    pthread_mutex_unlock(&d->event_lock);
+    return rc;
 }
 
 /* Undo what a VIRQ binding recorded on its vCPU(s). */
@@ -230,7 +297,7 @@ again:
         rchn->state = ECS_UNBOUND;
         rchn->u.unbound_remote = d->domid;
         break;
-    default: /* ECS_UNBOUND, ECS_IPI; ECS_PIRQ cannot exist */
+    default: /* ECS_UNBOUND, ECS_IPI, ECS_PIRQ (nothing routed to it) */
         break;
     }
     evtchn_free_channel(d, chn);
@@ -355,13 +422,14 @@ int evtchn_bind_vcpu(struct domain *d, evtchn_port_t port, uint32_t vcpu)
     }
     switch (chn->state) {
     case ECS_VIRQ:
-        if (virq_type(chn->u.virq) == VIRQ_TYPE_VCPU) {
+        if (virq_type(d, chn->u.virq) == VIRQ_TYPE_VCPU) {
             rc = -XEN_EINVAL; /* per-vCPU VIRQs stay where bound */
             break;
         }
         /* fall through */
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
+    case ECS_PIRQ: /* Xen also moves the IRQ's affinity: there is none */
         /* Raisers read notify_vcpu without our lock (the peer's send). */
         __atomic_store_n(&chn->notify_vcpu, vcpu, __ATOMIC_RELAXED);
         break;

@@ -1,6 +1,12 @@
 /*
  * test_evtchn_model.c: event channels against a reference model.
  *
+ * The model is Xen 4.17.7's behaviour: each m_* function names the Xen
+ * function it follows (xen/common/event_channel.c, event_2l.c,
+ * event_fifo.c).  Where xenemu deliberately differs the model follows
+ * xenemu and says so: no stale FIFO pending flags, the disable-FIFO flag
+ * and emulated versions below 4.4 (-ENOSYS), always-preempting reset.
+ *
  * Long random sequences of event-channel operations, issued by several
  * domains (dom0 and four HVM guests with 1-3 vCPUs, some with a small
  * max_evtchn_port) through the real hypercall path (argument structs in
@@ -70,10 +76,12 @@
 /*
  * Ports become valid (status answers instead of -EINVAL, unmask is a no-op
  * instead of -EINVAL) a bucket at a time, when the port allocator first
- * looks at a port of the bucket.  Xen's bucket size is build dependent;
- * this is xenemu's, the one implementation parameter the model needs.
+ * looks at a port of the bucket, and bucket 0 from creation, whatever
+ * max_evtchn_port says (xen/common/event_channel.c:evtchn_init() and
+ * evtchn_allocate_port()).  4.17's bucket is a page of 64-byte channels:
+ * EVTCHNS_PER_BUCKET = 64 (xen/include/xen/sched.h).
  */
-#define BUCKET 32u
+#define BUCKET 64u
 
 #define W_P    ((event_word_t)1 << EVTCHN_FIFO_PENDING)
 #define W_M    ((event_word_t)1 << EVTCHN_FIFO_MASKED)
@@ -84,7 +92,7 @@
 /* ------------------------------------------------------------------ */
 /* The model                                                            */
 
-enum { S_FREE, S_RESERVED, S_UNBOUND, S_INTERDOMAIN, S_VIRQ, S_IPI };
+enum { S_FREE, S_RESERVED, S_UNBOUND, S_INTERDOMAIN, S_VIRQ, S_IPI, S_PIRQ };
 
 struct mport {
     uint8_t state;
@@ -95,7 +103,7 @@ struct mport {
     uint32_t vcpu;   /* notify vCPU */
     domid_t dom;     /* UNBOUND: who may bind; INTERDOMAIN: the peer */
     uint32_t rport;  /* INTERDOMAIN: the peer's port */
-    uint32_t virq;   /* VIRQ */
+    uint32_t virq;   /* VIRQ: the VIRQ; PIRQ: the pirq */
     /* FIFO, while the word is LINKED: the queue and when it was linked. */
     uint32_t qv, qprio;
     uint64_t qseq;
@@ -118,9 +126,10 @@ struct mvcpu {
 struct mdom {
     struct domain *d;
     domid_t id;
-    bool priv;     /* dom0 */
-    bool has_fifo; /* FIFO ops exist (else -ENOSYS) */
-    bool may_fifo; /* the test switches this one to FIFO */
+    bool priv;        /* dom0 */
+    uint32_t version; /* emulated Xen version (XENEMU_VERSION) */
+    bool has_fifo;    /* FIFO ops exist (else -ENOSYS) */
+    bool may_fifo;    /* the test switches this one to FIFO */
     unsigned nv;
     uint32_t max_port;
     unsigned pause;
@@ -382,15 +391,22 @@ static void set_bit(uint64_t *map, uint32_t n, bool on)
         map[n / 64] &= ~(1ull << (n % 64));
 }
 
-/* Section 2.5: which VIRQs are per-vCPU, per-domain or global. */
+/*
+ * The class of a VIRQ for (md)'s emulated version: up to 4.20
+ * xen/common/event_channel.c:virq_is_global() makes TIMER, DEBUG, XENOPROF
+ * and XENPMU per-vCPU and everything else (ARGO, ARCH_0..7 on x86) global;
+ * 4.21's get_virq_type() adds the per-domain class, VIRQ_ARGO only.
+ */
 enum { VC_VCPU, VC_DOMAIN, VC_GLOBAL };
 
-static int virq_class(uint32_t virq)
+#define M_VIRQ_OWNER_VERSION XENEMU_VERSION(4, 21)
+
+static int virq_class(const struct mdom *md, uint32_t virq)
 {
     if (virq == VIRQ_TIMER || virq == VIRQ_DEBUG || virq == VIRQ_XENOPROF ||
         virq == VIRQ_XENPMU)
         return VC_VCPU;
-    if (virq == VIRQ_ARGO)
+    if (virq == VIRQ_ARGO && md->version >= M_VIRQ_OWNER_VERSION)
         return VC_DOMAIN;
     return VC_GLOBAL;
 }
@@ -645,11 +661,13 @@ static int m_bind_virq(struct ctx *c, struct mdom *md, uint32_t virq,
 
     if (virq >= NR_VIRQS)
         return -XEN_EINVAL;
-    if (virq_class(virq) != VC_VCPU && vcpu != 0)
+    if (virq_class(md, virq) != VC_VCPU && vcpu != 0)
         return -XEN_EINVAL;
     if (vcpu >= md->nv)
         return -XEN_ENOENT;
-    if (virq_class(virq) == VC_GLOBAL && !md->priv)
+    /* 4.21's handler check (-EBUSY); 4.17 has none. */
+    if (virq_class(md, virq) == VC_GLOBAL && !md->priv &&
+        md->version >= M_VIRQ_OWNER_VERSION)
         return -XEN_EBUSY;
     if (md->v[vcpu].virq[virq])
         return -XEN_EEXIST;
@@ -672,6 +690,32 @@ static int m_bind_ipi(struct ctx *c, struct mdom *md, uint32_t vcpu,
     if (rc)
         return rc;
     m_claim(c, md, *port, S_IPI, vcpu);
+    return 0;
+}
+
+/*
+ * xen/common/event_channel.c:evtchn_bind_pirq() of 4.17 for an HVM domain
+ * on x86: pirq >= nr_pirqs -EINVAL (nr_pirqs of a domU: 16 ISA GSIs + 32
+ * extra_domU_irqs, xen/common/domain.c:domain_create()), already bound
+ * -EEXIST, then a port on vCPU 0 that nothing raises (no -EPERM for HVM,
+ * no pirq_guest_bind()).
+ */
+#define M_NR_PIRQS 48u
+
+static int m_bind_pirq(struct ctx *c, struct mdom *md, uint32_t pirq,
+                       uint32_t *port)
+{
+    int rc;
+
+    if (pirq >= M_NR_PIRQS)
+        return -XEN_EINVAL;
+    for (uint32_t p = 1; p < md->valid; p++)
+        if (md->p[p].state == S_PIRQ && md->p[p].virq == pirq)
+            return -XEN_EEXIST;
+    rc = m_get_free_port(md, port);
+    if (rc)
+        return rc;
+    m_claim(c, md, *port, S_PIRQ, 0)->virq = pirq;
     return 0;
 }
 
@@ -749,6 +793,10 @@ static int m_status(struct ctx *c, struct mdom *caller, domid_t dom,
     case S_IPI:
         st->status = EVTCHNSTAT_ipi;
         break;
+    case S_PIRQ:
+        st->status = EVTCHNSTAT_pirq;
+        st->u.pirq = p->virq;
+        break;
     default:
         st->status = EVTCHNSTAT_closed;
         break;
@@ -769,11 +817,12 @@ static int m_bind_vcpu(struct ctx *c, struct mdom *md, uint32_t port,
     p = &md->p[port];
     switch (p->state) {
     case S_VIRQ:
-        if (virq_class(p->virq) == VC_VCPU)
+        if (virq_class(md, p->virq) == VC_VCPU)
             return -XEN_EINVAL;
         /* fall through */
     case S_UNBOUND:
     case S_INTERDOMAIN:
+    case S_PIRQ:
         touch(c, md, port);
         p->vcpu = vcpu;
         return 0;
@@ -1258,8 +1307,9 @@ static void step_bind_virq(struct ctx *c, struct mdom *md, unsigned vi)
     uint32_t port = 0;
     int erc;
 
-    a.vcpu =
-        virq_class(a.virq) != VC_VCPU && chance(c, 80) ? 0 : pick_vcpu(c, md);
+    a.vcpu = virq_class(md, a.virq) != VC_VCPU && chance(c, 80)
+                 ? 0
+                 : pick_vcpu(c, md);
     e = a;
     begin(c, "d%u vCPU %u: bind_virq {virq %u, vcpu %u}", md->id, vi, a.virq,
           a.vcpu);
@@ -1450,12 +1500,18 @@ static void step_other_cmd(struct ctx *c, struct mdom *md, unsigned vi)
     if (chance(c, 50)) {
         struct evtchn_bind_pirq a = {.pirq = below(c, 64), .port = SENTINEL};
         struct evtchn_bind_pirq e = a;
+        uint32_t port = 0;
+        int erc;
 
-        /* No physical interrupts here: -EOPNOTSUPP, as a Xen without
-         * CONFIG_HAS_PIRQ. */
+        if (chance(c, 5))
+            a.pirq = UINT32_MAX - below(c, 2);
+        e = a;
         begin(c, "d%u vCPU %u: bind_pirq {pirq %u}", md->id, vi, a.pirq);
-        run_op(c, md, vi, EVTCHNOP_bind_pirq, &a, &e, sizeof(a),
-               -XEN_EOPNOTSUPP, OP_OTHER_CMD);
+        erc = m_bind_pirq(c, md, a.pirq, &port);
+        if (erc == 0)
+            e.port = port;
+        run_op(c, md, vi, EVTCHNOP_bind_pirq, &a, &e, sizeof(a), erc,
+               OP_OTHER_CMD);
     } else {
         static const unsigned cmds[] = {15, 16, 100, 0xffff, 0x80000000u};
         unsigned cmd = cmds[below(c, 5)];
@@ -1805,6 +1861,7 @@ static void m_dom_init(struct mdom *md, struct domain *d, bool priv,
     md->d = d;
     md->id = d->domid;
     md->priv = priv;
+    md->version = d->xen_version;
     md->has_fifo = has_fifo;
     md->may_fifo = has_fifo && max_port < PAGE_WORDS;
     md->nv = d->max_vcpus;
