@@ -20,5 +20,16 @@ long do_vcpu_op(struct hv_call *call, uint64_t args[5]);
 long do_sched_op(struct hv_call *call, uint64_t args[5]);
 long do_event_channel_op(struct hv_call *call, uint64_t args[5]);
 long do_hvm_op(struct hv_call *call, uint64_t args[5]);
+long do_multicall(struct hv_call *call, uint64_t args[5]);
+long do_vm_assist(struct hv_call *call, uint64_t args[5]);
+/* control_op.c: what a domU may not use. */
+long do_platform_op(struct hv_call *call, uint64_t args[5]);
+long do_mmuext_op(struct hv_call *call, uint64_t args[5]);
+long do_sysctl(struct hv_call *call, uint64_t args[5]);
+long do_domctl(struct hv_call *call, uint64_t args[5]);
+long do_xenpmu_op(struct hv_call *call, uint64_t args[5]);
+long do_dm_op(struct hv_call *call, uint64_t args[5]);
+long do_hypfs_op(struct hv_call *call, uint64_t args[5]);
+long do_paging_domctl_cont(struct hv_call *call, uint64_t args[5]);
 
 #endif /* XENEMU_HYPERCALLS_H */

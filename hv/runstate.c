@@ -43,14 +43,48 @@ static void to_compat(const struct vcpu_runstate_info *r,
     memcpy(c->time, r->time, sizeof(c->time));
 }
 
-/* Caller holds runstate_lock. */
+/* The top byte of state_entry_time, where XEN_RUNSTATE_UPDATE is. */
+static void update_flag_write(struct vcpu *v, uint64_t entry_time)
+{
+    const struct vcpu_guest_area *a = &v->runstate_area;
+    struct vcpu_guest_area top = *a;
+    uint8_t byte = (uint8_t)(entry_time >> 56);
+
+    top.gva +=
+        __atomic_load_n(&v->domain->shinfo_compat, __ATOMIC_RELAXED)
+            ? offsetof(struct compat_vcpu_runstate_info, state_entry_time) + 7
+            : offsetof(struct vcpu_runstate_info, state_entry_time) + 7;
+    area_write(v, &top, &byte, &byte, 1, 1);
+}
+
+/*
+ * Caller holds runstate_lock.  With VMASST_TYPE_runstate_update_flag on,
+ * as Xen's update_runstate_area(): the flag set in the top byte first, the
+ * record (still flagged), then the top byte without it, each step visible
+ * before the next (the guest retries while it sees the flag).
+ */
 static void runstate_area_write(struct vcpu *v,
                                 const struct vcpu_runstate_info *r)
 {
+    struct vcpu_runstate_info flagged = *r;
     struct compat_vcpu_runstate_info c;
+    bool flag = __atomic_load_n(&v->domain->vm_assist, __ATOMIC_RELAXED) &
+                (1u << VMASST_TYPE_runstate_update_flag);
 
-    to_compat(r, &c);
-    area_write(v, &v->runstate_area, r, &c, sizeof(c), sizeof(*r));
+    if (!v->runstate_area.gva)
+        return;
+    if (flag) {
+        flagged.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        update_flag_write(v, flagged.state_entry_time);
+        /* Pairs with the guest's read barrier after it reads the flag. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+    }
+    to_compat(&flagged, &c);
+    area_write(v, &v->runstate_area, &flagged, &c, sizeof(c), sizeof(flagged));
+    if (flag) {
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        update_flag_write(v, r->state_entry_time);
+    }
 }
 
 /* Caller holds runstate_lock. */

@@ -243,6 +243,13 @@ static void hypercall_page_msr(struct kvm_vcpu *kv)
     for (uint32_t i = 0; i < sizeof(page) / XENEMU_HYPERCALL_STUB_SIZE; i++) {
         uint8_t *p = page + i * XENEMU_HYPERCALL_STUB_SIZE;
 
+        if (i == __HYPERVISOR_iret) {
+            /* Xen's HVM hypercall page: iret must not be called through
+             * it (xen/arch/x86/hvm/vmx/vmx.c:vmx_init_hypercall_page()). */
+            p[0] = 0x0f; /* ud2 */
+            p[1] = 0x0b;
+            continue;
+        }
         p[0] = 0xb8; /* mov $i, %eax */
         memcpy(p + 1, &i, 4);
         p[5] = 0xe7; /* out %eax, $port */

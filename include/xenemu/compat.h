@@ -80,4 +80,20 @@ _Static_assert(offsetof(struct compat_vcpu_runstate_info, time) == 12,
  * handle at the start of the 8-byte union. */
 #define COMPAT_AREA_HANDLE_SIZE 4u
 
+/* __HYPERVISOR_multicall: every field is xen_ulong_t, 32 bits here. */
+struct compat_multicall_entry {
+    uint32_t op;
+    uint32_t result;
+    uint32_t args[6];
+};
+_Static_assert(sizeof(struct compat_multicall_entry) == 32, "layout");
+_Static_assert(offsetof(struct compat_multicall_entry, result) == 4, "layout");
+
+/* __HYPERVISOR_dm_op's buffers: a 32-bit handle and a 32-bit size. */
+struct compat_dm_op_buf {
+    uint32_t h;
+    uint32_t size;
+};
+_Static_assert(sizeof(struct compat_dm_op_buf) == 8, "layout");
+
 #endif /* XENEMU_COMPAT_H */

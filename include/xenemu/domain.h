@@ -148,6 +148,9 @@ struct domain {
      * (atomic, set once; see sched_domain_shutdown() in hv/sched.c). */
     unsigned int shutdown_code;
 
+    /* VMASST_TYPE_* bits enabled by __HYPERVISOR_vm_assist (atomic). */
+    uint32_t vm_assist;
+
     /* The toolstack's handle (UUID) from createdomain, for
      * XENVER_guest_handle; copied from cfg->create.handle at creation. */
     xen_domain_handle_t handle;

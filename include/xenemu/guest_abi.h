@@ -34,8 +34,8 @@
  * and the VMM, on the port-I/O exit, reads the arguments from the
  * registers (RDI RSI RDX R10 R8 in 64-bit mode, EBX ECX EDX ESI EDI in
  * 32-bit mode), runs the hypercall and writes RAX.  The same bytes work in
- * both modes.  Stubs of hypercalls that must not be called through the page
- * (none yet) would be `ud2`. */
+ * both modes.  The stub of iret (23), which must not be called through the
+ * page, is `ud2`, as in Xen's HVM hypercall page. */
 #define XENEMU_HYPERCALL_PORT      0xe8u
 #define XENEMU_HYPERCALL_STUB_SIZE 32u
 

@@ -55,7 +55,8 @@ struct hv_call {
     /* The call came from CPL > 0 (guest user mode): Xen's hvm_hypercall()
      * answers every such call -EPERM.  false from hv_call_init(). */
     bool user_mode;
-    void *mem_ctx; /* for other memspaces (dom0 clients) */
+    bool in_multicall; /* inside __HYPERVISOR_multicall (no nesting) */
+    void *mem_ctx;     /* for other memspaces (dom0 clients) */
 
     /* Filled in by the call. */
     bool side_effects; /* the call has changed hypervisor or guest state */

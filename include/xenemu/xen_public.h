@@ -33,6 +33,10 @@
 #pragma push_macro("__STRICT_ANSI__")
 #undef __STRICT_ANSI__
 #include <xen/domctl.h>
+#include <xen/sysctl.h>
+#include <xen/platform.h>
+#include <xen/vm_event.h>
+#include <xen/hvm/dm_op.h>
 #pragma pop_macro("__STRICT_ANSI__")
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>

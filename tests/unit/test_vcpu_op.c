@@ -693,6 +693,21 @@ static void test_runstate(void **state)
     assert_true(r.time[RUNSTATE_offline] + r.time[RUNSTATE_blocked] <=
                 r.state_entry_time);
 
+    /* Under VMASST_TYPE_runstate_update_flag the record ends up the same,
+     * XEN_RUNSTATE_UPDATE clear again (the flag is set only while it is
+     * written). */
+    assert_int_equal(harness_hypercall(d, 0, __HYPERVISOR_vm_assist,
+                                       VMASST_CMD_enable,
+                                       VMASST_TYPE_runstate_update_flag, 0),
+                     0);
+    runstate_change(d->vcpus[1], RUNSTATE_blocked);
+    assert_int_equal(gpa_read(d, &r, area_gpa, sizeof(r)), 0);
+    assert_int_equal(r.state, RUNSTATE_blocked);
+    assert_int_equal(r.state_entry_time,
+                     d->vcpus[1]->runstate.state_entry_time);
+    assert_false(r.state_entry_time & XEN_RUNSTATE_UPDATE);
+    runstate_change(d->vcpus[1], RUNSTATE_running);
+
     /* The 44-byte layout for a 32-bit shared_info. */
     domain_latch_shinfo_compat(d, true);
     hv_call_init(&call, d->vcpus[0], true, false, 0);
