@@ -1,8 +1,12 @@
 /*
- * memory_op.c: __HYPERVISOR_memory_op, the two sub-ops an HVM guest needs
- * from xenemu: XENMEM_add_to_physmap (place shared_info or a grant-table
- * frame in its physmap) and XENMEM_memory_map (its E820 map).  Checks in
- * Xen's order (xen/common/memory.c and the x86 arch_memory_op()).
+ * memory_op.c: __HYPERVISOR_memory_op as Xen 4.17 answers an HVM/PVH
+ * domain (common/memory.c:do_memory_op(), common/compat/memory.c, the x86
+ * arch_memory_op() and subarch_memory_op(), hvm/hypercall.c's filter),
+ * checks in Xen's order.  Guest RAM is one flat block the backend owns, so
+ * the domain's memory never grows or shrinks: tot_pages and max_pages are
+ * its RAM frames, an allocation fails at the first extent (as Xen's does at
+ * max_pages), and what would remove or move RAM is refused (see
+ * docs/hypercalls.md for each deliberate difference).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +100,18 @@ static long physmap_slot(const struct domain *d, const struct physmap_args *a)
     switch (a->space) {
     case XENMAPSPACE_shared_info:
         return a->idx == 0 ? (long)SLOT_SHARED_INFO : -XEN_EINVAL;
-    case XENMAPSPACE_grant_table:
+    case XENMAPSPACE_grant_table: {
+        /* gnttab_map_frame() takes the index as an unsigned int. */
+        uint32_t idx = (uint32_t)a->idx;
+
         /* Status frames exist only for grant tables v2, which xenemu
-         * does not offer. */
-        if (a->idx & XENMAPIDX_grant_table_status)
+         * does not offer; under v1 the index is out of range anyway. */
+        if (idx & XENMAPIDX_grant_table_status)
             return -XEN_EINVAL;
-        if (a->idx >= d->nr_overlays - 1)
+        if (idx >= d->nr_overlays - 1)
             return -XEN_EINVAL; /* beyond max_grant_frames */
-        return (long)SLOT_GRANT(a->idx);
+        return (long)SLOT_GRANT(idx);
+    }
     case XENMAPSPACE_gmfn:
     case XENMAPSPACE_gmfn_range:
         /* Moving guest RAM needs a p2m; guest RAM here is one flat
@@ -120,18 +128,25 @@ static long add_to_physmap(struct hv_call *call, uint64_t cmd, uint64_t arg)
     struct physmap_args a;
     long rc;
 
-    /* A continuation's start extent must fit xatp.size (16 bits). */
-    if ((cmd >> MEMOP_EXTENT_SHIFT) > UINT16_MAX)
+    /* A continuation's start extent must fit xatp.size (16 bits); the
+     * compat path reads its argument first (compat_memory_op()). */
+    if (!call->compat && (cmd >> MEMOP_EXTENT_SHIFT) > UINT16_MAX)
         return -XEN_EDOM;
     if (physmap_args_read(call, arg, &a))
         return -XEN_EFAULT;
+    if ((cmd >> MEMOP_EXTENT_SHIFT) > UINT16_MAX)
+        return -XEN_EDOM;
     /* Foreign frames only through XENMEM_add_to_physmap_batch. */
     if (a.space == XENMAPSPACE_gmfn_foreign)
         return -XEN_ENOSYS;
     d = domain_get_by_any_id(caller, a.domid);
     if (!d)
         return -XEN_ESRCH;
-    if (!domain_may_control(caller, d)) {
+    /* xatp_permission_check(): dev_mmio only for the hardware domain (the
+     * host's dom0, domain 0) on itself, then the XSM target check. */
+    if (a.space == XENMAPSPACE_dev_mmio && (d->domid != 0 || d != caller)) {
+        rc = -XEN_EACCES;
+    } else if (!domain_may_control(caller, d)) {
         rc = -XEN_EPERM;
     } else if (a.gpfn == GFN_INVALID) {
         rc = -XEN_EINVAL;
@@ -205,16 +220,273 @@ static long memory_map(struct hv_call *call, uint64_t arg)
     return 0;
 }
 
+/* ---- the reservation ops and the domain's sizes ---- */
+
+/* Guest RAM frames of (d): its tot_pages, and its max_pages (the flat
+ * block can neither grow nor shrink). */
+static long ram_pages(const struct domain *d)
+{
+    return (long)(d->ram_size >> GUEST_PAGE_SHIFT);
+}
+
+/*
+ * XENMEM_increase_reservation, decrease_reservation, populate_physmap:
+ * never an errno, the number of extents done.  Xen answers start_extent
+ * for an unreadable argument, too many extents to encode a continuation,
+ * start_extent past the end, an unknown domain or an XSM refusal.  After
+ * those checks xenemu does no extent either: allocation (increase,
+ * populate) fails at the first extent, as Xen's does with tot_pages at
+ * max_pages; decrease cannot free a frame of the flat RAM (deliberate).
+ */
+static long reservation(struct hv_call *call, uint64_t cmd, uint64_t arg)
+{
+    long start = (long)(cmd >> MEMOP_EXTENT_SHIFT);
+    struct domain *d;
+    uint64_t nr;
+    domid_t domid;
+
+    if (call->compat) {
+        struct compat_memory_reservation c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return start;
+        nr = c.nr_extents;
+        domid = c.domid;
+    } else {
+        struct xen_memory_reservation n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return start;
+        nr = n.nr_extents;
+        domid = n.domid;
+    }
+    if (nr > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) || (uint64_t)start >= nr)
+        return start;
+    d = domain_get_by_any_id(call->v->domain, domid);
+    if (!d)
+        return start;
+    /* xsm_memory_adjust_reservation(): the target policy; either way no
+     * extent is done. */
+    domain_put(d);
+    return start;
+}
+
+/* XENMEM_current_reservation, maximum_reservation, maximum_gpfn. */
+static long domain_size(struct hv_call *call, unsigned int op, uint64_t arg)
+{
+    struct domain *d;
+    domid_t domid;
+    long rc;
+
+    /* struct xen_memory_domain is one domid_t in both modes. */
+    if (copy_from_guest(call, &domid, arg, sizeof(domid)))
+        return -XEN_EFAULT;
+    d = domain_get_by_any_id(call->v->domain, domid);
+    if (!d)
+        return -XEN_ESRCH;
+    if (!domain_may_control(call->v->domain, d)) {
+        rc = -XEN_EPERM;
+    } else if (op != XENMEM_maximum_gpfn) {
+        rc = ram_pages(d);
+    } else {
+        /* The p2m's highest mapped frame: the top of RAM or an overlay
+         * above it.  xenemu: from the overlays mapped now (Xen's
+         * max_mapped_pfn never goes down). */
+        uint64_t max = d->ram_size >> GUEST_PAGE_SHIFT;
+
+        max = max ? max - 1 : 0;
+        pthread_mutex_lock(&d->physmap_lock);
+        for (unsigned int i = 0; i < d->overlays_used; i++)
+            if (d->overlays[i].gfn != GFN_INVALID && d->overlays[i].gfn > max)
+                max = d->overlays[i].gfn;
+        pthread_mutex_unlock(&d->physmap_lock);
+        rc = (long)max;
+    }
+    domain_put(d);
+    return rc;
+}
+
+/* XENMEM_remove_from_physmap: checks as Xen; a frame with nothing mapped
+ * is -ENOENT.  xenemu cannot unmap a mapped one (the backend keeps its
+ * mapping; flat RAM has no holes to make): -EOPNOTSUPP (deliberate). */
+static long remove_from_physmap(struct hv_call *call, uint64_t cmd,
+                                uint64_t arg)
+{
+    struct domain *d;
+    uint64_t gpfn;
+    domid_t domid;
+    long rc;
+
+    /* compat_memory_op() reads the argument before do_memory_op()'s
+     * start-extent check. */
+    if (!call->compat && (cmd >> MEMOP_EXTENT_SHIFT))
+        return -XEN_EINVAL;
+    if (call->compat) {
+        struct compat_remove_from_physmap c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        domid = c.domid;
+        gpfn = c.gpfn;
+    } else {
+        struct xen_remove_from_physmap n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        domid = n.domid;
+        gpfn = n.gpfn;
+    }
+    if (cmd >> MEMOP_EXTENT_SHIFT)
+        return -XEN_EINVAL;
+    d = domain_get_by_any_id(call->v->domain, domid);
+    if (!d)
+        return -XEN_ESRCH;
+    if (!domain_may_control(call->v->domain, d))
+        rc = -XEN_EPERM;
+    else if (!gfn_to_host(d, gpfn))
+        rc = -XEN_ENOENT;
+    else
+        rc = -XEN_EOPNOTSUPP;
+    domain_put(d);
+    return rc;
+}
+
+/* XENMEM_get_vnumainfo: xenemu domains have no vNUMA: -EOPNOTSUPP after
+ * the pad, lookup and XSM checks. */
+static long get_vnumainfo(struct hv_call *call, uint64_t cmd, uint64_t arg)
+{
+    struct xen_vnuma_topology_info t;
+    struct domain *d;
+    long rc;
+
+    if (!call->compat && (cmd >> MEMOP_EXTENT_SHIFT))
+        return -XEN_EINVAL;
+    if (copy_from_guest(call, &t, arg, sizeof(t)))
+        return -XEN_EFAULT;
+    if (cmd >> MEMOP_EXTENT_SHIFT)
+        return -XEN_EINVAL;
+    if (t.pad != 0)
+        return -XEN_EINVAL;
+    d = domain_get_by_any_id(call->v->domain, t.domid);
+    if (!d)
+        return -XEN_ESRCH;
+    rc = domain_may_control(call->v->domain, d) ? -XEN_EOPNOTSUPP : -XEN_EPERM;
+    domain_put(d);
+    return rc;
+}
+
+/* XENMEM_claim_pages: the lookup is by id only (DOMID_SELF is -EINVAL),
+ * and claiming needs the control domain. */
+static long claim_pages(struct hv_call *call, uint64_t cmd, uint64_t arg)
+{
+    struct xen_memory_reservation n;
+    struct compat_memory_reservation c;
+    uint64_t handle;
+    uint32_t order, flags;
+    domid_t domid;
+    struct domain *d;
+    long rc;
+
+    if (cmd >> MEMOP_EXTENT_SHIFT)
+        return -XEN_EINVAL;
+    if (call->compat) {
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        handle = c.extent_start;
+        order = c.extent_order;
+        flags = c.mem_flags;
+        domid = c.domid;
+    } else {
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        memcpy(&handle, &n.extent_start, sizeof(handle));
+        order = n.extent_order;
+        flags = n.mem_flags;
+        domid = n.domid;
+    }
+    if (handle != 0 || order != 0 || flags != 0)
+        return -XEN_EINVAL;
+    d = domain_get(call->v->domain->hv, domid);
+    if (!d)
+        return -XEN_EINVAL;
+    /* xenemu: a claim needs pages to set aside; there are none beyond the
+     * flat RAM, so the control domain's claim is accepted as empty. */
+    rc = call->v->domain->is_privileged ? 0 : -XEN_EPERM;
+    domain_put(d);
+    return rc;
+}
+
+/* The sub-ops x86's arch_memory_op() and subarch_memory_op() answer:
+ * selected on the whole cmd, so any start-extent bits give -ENOSYS. */
+static long arch_memory_op(struct hv_call *call, uint64_t cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case XENMEM_memory_map:
+        return memory_map(call, arg);
+    case XENMEM_machphys_mfn_list:
+        /* compat_arch_memory_op(): no 32-bit PV, no compat M2P. */
+        if (call->compat)
+            return -XEN_EOPNOTSUPP;
+        return -XEN_ENOSYS; /* xenemu: no M2P to list (deliberate) */
+    case XENMEM_machphys_compat_mfn_list:
+        return -XEN_EOPNOTSUPP; /* !opt_pv32 */
+    case XENMEM_get_sharing_freed_pages:
+    case XENMEM_get_sharing_shared_pages:
+        return 0; /* built without MEM_SHARING: nothing shared */
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
 long do_memory_op(struct hv_call *call, uint64_t args[5])
 {
     uint64_t cmd = args[0];
+    unsigned int op = (unsigned int)(cmd & MEMOP_CMD_MASK);
+    long rc;
 
-    switch (cmd & MEMOP_CMD_MASK) {
+    switch (op) {
+    /* hvm_memory_op(): refused for HVM on the masked cmd. */
+    case XENMEM_machine_memory_map:
+    case XENMEM_machphys_mapping:
+        return -XEN_ENOSYS;
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        rc = reservation(call, cmd, args[1]);
+        break;
+    case XENMEM_maximum_ram_page:
+        if (cmd >> MEMOP_EXTENT_SHIFT)
+            return -XEN_EINVAL;
+        /* xenemu: the host's max_page is not shown; the machine a guest
+         * sees is its own RAM. */
+        rc = ram_pages(call->v->domain);
+        break;
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+        if (cmd >> MEMOP_EXTENT_SHIFT)
+            return -XEN_EINVAL;
+        rc = domain_size(call, op, args[1]);
+        break;
     case XENMEM_add_to_physmap:
         return add_to_physmap(call, cmd, args[1]);
-    case XENMEM_memory_map:
-        return memory_map(call, args[1]);
-    default: /* XENMEM_machphys_mapping and the rest: not provided */
-        return -XEN_ENOSYS;
+    case XENMEM_remove_from_physmap:
+        return remove_from_physmap(call, cmd, args[1]);
+    case XENMEM_claim_pages:
+        return claim_pages(call, cmd, args[1]);
+    case XENMEM_get_vnumainfo:
+        return get_vnumainfo(call, cmd, args[1]);
+    case XENMEM_acquire_resource:
+        /* arch_acquire_resource_check(): only the hardware domain may,
+         * among translated callers. */
+        if (call->v->domain->domid != 0)
+            return -XEN_EACCES;
+        return -XEN_ENOSYS; /* xenemu: no resources to map */
+    default:
+        return arch_memory_op(call, cmd, args[1]);
     }
+    /* compat_memory_op() clamps to an int. */
+    if (call->compat && rc > INT32_MAX)
+        rc = INT32_MAX;
+    return rc;
 }

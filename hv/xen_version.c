@@ -2,7 +2,10 @@
  * xen_version.c: __HYPERVISOR_xen_version, as Xen's do_xen_version() with
  * the default XSM policy: every domain may ask for the version, build and
  * feature information; only the control domain sees the command line and
- * build id ("<denied>" / -EPERM for the others).
+ * build id ("<denied>" / -EPERM for the others).  Answers follow the
+ * emulated version: 4.17's up to 4.17, and what changed in 4.18 (virt_start,
+ * features 18 and 19), 4.19 (feature 20) and 4.20 (the varbuf sub-ops 11-14,
+ * build_id through them) from those versions.
  *
  * The version is the domain's emulated one (d->xen_version), so a domain
  * created as "4.3" sees 4.3.  xenemu's own strings:
@@ -11,6 +14,7 @@
  *   compile_info  compiler __VERSION__, by/domain "xenemu", empty date (so
  *                 builds stay reproducible)
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "hypercalls.h"
@@ -21,8 +25,40 @@
 #define XENEMU_COMPILE_BY   "xenemu"
 /* What Xen's xen_deny() gives callers the policy refuses. */
 #define XEN_DENIED "<denied>"
-/* What an HVM-only Xen lists (arch_get_xen_caps(), in its order). */
-#define XEN_CAPABILITIES "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"
+/*
+ * What Xen 4.17's arch_get_xen_caps() lists in its default x86 build (PV
+ * built, 32-bit PV not): one entry per guest kind, each followed by a
+ * space, the last one too.  xenemu runs no PV guests; the string is the
+ * emulated build's, not a promise.
+ */
+#define XEN_CAPABILITIES                                                       \
+    "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64 "
+
+/* Emulated versions where the answers change (see the callers). */
+#define V418 XENEMU_VERSION(4, 18) /* platform_parameters 0; XENFEAT 18, 19 */
+#define V419 XENEMU_VERSION(4, 19) /* XENFEAT_dm_msix_all_writes */
+#define V420 XENEMU_VERSION(4, 20) /* the varbuf sub-ops */
+
+/* The public header of 4.20 adds these; Debian's (4.17) lacks them. */
+#ifndef XENVER_extraversion2
+#define XENVER_extraversion2 11
+#define XENVER_capabilities2 12
+#define XENVER_changeset2    13
+#define XENVER_commandline2  14
+#endif
+#ifndef XENFEAT_runstate_phys_area
+#define XENFEAT_runstate_phys_area 18
+#endif
+#ifndef XENFEAT_vcpu_time_phys_area
+#define XENFEAT_vcpu_time_phys_area 19
+#endif
+#ifndef XENFEAT_dm_msix_all_writes
+#define XENFEAT_dm_msix_all_writes 20
+#endif
+/* x86-64 HYPERVISOR_VIRT_START, what 4.17 tells every 64-bit caller. */
+#define XEN_VIRT_START_X86_64 0xffff800000000000ull
+/* The 64 KiB cap on a varbuf answer (4.20). */
+#define VARBUF_MAX (64u * 1024)
 
 /* Copy (len) bytes of (src) to the guest: 0 or -EFAULT. */
 static long put(struct hv_call *call, uint64_t arg, const void *src, size_t len)
@@ -58,12 +94,17 @@ static long extraversion(struct hv_call *call, uint64_t arg)
                       sizeof(xen_extraversion_t));
 }
 
-/* No hypervisor area in an HVM guest's address space: virt_start 0 (what
- * Xen 4.18 and later report to HVM guests). */
+/*
+ * Up to 4.17 a 64-bit caller gets HYPERVISOR_VIRT_START, HVM or not, and a
+ * compat caller its domain's compat start, which is only set for 32-bit PV
+ * (so 0 here).  From 4.18 every HVM caller gets 0.
+ */
 static long platform_parameters(struct hv_call *call, uint64_t arg)
 {
+    bool v418 = call->v->domain->xen_version >= V418;
     struct compat_platform_parameters p32 = {.virt_start = 0};
-    struct xen_platform_parameters p64 = {.virt_start = 0};
+    struct xen_platform_parameters p64 = {.virt_start =
+                                              v418 ? 0 : XEN_VIRT_START_X86_64};
 
     if (call->compat)
         return put(call, arg, &p32, sizeof(p32));
@@ -75,12 +116,19 @@ static uint32_t features(const struct domain *d)
 {
     uint32_t map = 1u << XENFEAT_memory_op_vnode_supported;
 
+    if (d->xen_version >= V418)
+        map |= 1u << XENFEAT_runstate_phys_area |
+               1u << XENFEAT_vcpu_time_phys_area;
+    if (d->xen_version >= V419)
+        map |= 1u << XENFEAT_dm_msix_all_writes;
     if (d->cdf_flags & XEN_DOMCTL_CDF_hvm)
         map |= 1u << XENFEAT_writable_page_tables |
                1u << XENFEAT_auto_translated_physmap |
                1u << XENFEAT_hvm_callback_vector |
                1u << XENFEAT_hvm_safe_pvclock | 1u << XENFEAT_not_direct_mapped;
-    if (d->is_privileged)
+    /* Xen keys this on the hardware domain, not the control domain: in
+     * xenemu that is the host's dom0, domain 0. */
+    if (d->domid == 0)
         map |= 1u << XENFEAT_dom0;
     return map;
 }
@@ -105,19 +153,74 @@ static long commandline(struct hv_call *call, uint64_t arg)
     return put_string(call, arg, "", sizeof(xen_commandline_t));
 }
 
-static long build_id(struct hv_call *call)
+/*
+ * XENVER_build_id up to 4.19, control domain: a non-NULL buffer's length
+ * word is read and must not be 0 before the build id is looked up; xenemu
+ * has none, so -ENODATA after that.
+ */
+static long build_id(struct hv_call *call, uint64_t arg)
 {
-    if (!call->v->domain->is_privileged)
-        return -XEN_EPERM;
+    uint32_t len;
+
+    if (arg) {
+        if (copy_from_guest(call, &len, arg, sizeof(len)))
+            return -XEN_EFAULT;
+        if (len == 0)
+            return -XEN_EINVAL;
+    }
     return -XEN_ENODATA; /* xenemu is built without a build id */
+}
+
+/*
+ * 4.20's struct xen_varbuf sub-ops: the string's length for a NULL buffer,
+ * else -ENOBUFS if the buffer's len is smaller, else the bytes (no NUL)
+ * after the len word and the length.  build_id has no string: -ENODATA
+ * before the buffer is looked at.
+ */
+static long varbuf(struct hv_call *call, uint32_t cmd, uint64_t arg)
+{
+    const char *s;
+    uint32_t len;
+    size_t sz;
+
+    switch (cmd) {
+    case XENVER_extraversion2:
+        s = ".0" XENEMU_EXTRAVERSION;
+        break;
+    case XENVER_capabilities2:
+        s = XEN_CAPABILITIES;
+        break;
+    case XENVER_changeset2:
+        s = XENEMU_CHANGESET;
+        break;
+    case XENVER_commandline2:
+        s = ""; /* xenemu has no command line */
+        break;
+    default: /* XENVER_build_id */
+        return -XEN_ENODATA;
+    }
+    sz = strlen(s);
+    _Static_assert(sizeof(XEN_CAPABILITIES) - 1 <= VARBUF_MAX, "E2BIG");
+    if (!arg)
+        return (long)sz;
+    if (copy_from_guest(call, &len, arg, sizeof(len)))
+        return -XEN_EFAULT;
+    if (sz > len)
+        return -XEN_ENOBUFS;
+    if (sz && copy_to_guest(call, arg + sizeof(len), s, sz))
+        return -XEN_EFAULT;
+    return (long)sz;
 }
 
 long do_xen_version(struct hv_call *call, uint64_t args[5])
 {
     const struct domain *d = call->v->domain;
     uint64_t arg = args[1];
+    uint32_t cmd = (uint32_t)args[0];
+    /* The default XSM policy: these need the control domain. */
+    bool deny = !d->is_privileged;
 
-    switch ((uint32_t)args[0]) {
+    switch (cmd) {
     case XENVER_version:
         return d->xen_version; /* already (major << 16) | minor */
     case XENVER_extraversion:
@@ -141,7 +244,20 @@ long do_xen_version(struct hv_call *call, uint64_t args[5])
     case XENVER_commandline:
         return commandline(call, arg);
     case XENVER_build_id:
-        return build_id(call);
+        if (deny)
+            return -XEN_EPERM;
+        if (d->xen_version < V420)
+            return build_id(call, arg);
+        return varbuf(call, cmd, arg);
+    case XENVER_extraversion2:
+    case XENVER_capabilities2:
+    case XENVER_changeset2:
+    case XENVER_commandline2:
+        if (d->xen_version < V420)
+            return -XEN_ENOSYS;
+        if (deny && cmd == XENVER_commandline2)
+            return -XEN_EPERM;
+        return varbuf(call, cmd, arg);
     default:
         return -XEN_ENOSYS;
     }

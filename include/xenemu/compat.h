@@ -96,4 +96,34 @@ struct compat_dm_op_buf {
 };
 _Static_assert(sizeof(struct compat_dm_op_buf) == 8, "layout");
 
+/* ---- memory_op (hv/memory_op.c) ---- */
+
+/* XENMEM_{increase,decrease}_reservation, populate_physmap, claim_pages:
+ * extent_start is a handle, nr_extents xen_ulong_t. */
+struct compat_memory_reservation {
+    uint32_t extent_start;
+    uint32_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    domid_t domid;
+};
+_Static_assert(sizeof(struct compat_memory_reservation) == 20, "layout");
+_Static_assert(offsetof(struct compat_memory_reservation, domid) == 16,
+               "layout");
+_Static_assert(sizeof(struct xen_memory_reservation) == 32, "layout");
+
+/* XENMEM_remove_from_physmap: gpfn is xen_pfn_t. */
+struct compat_remove_from_physmap {
+    domid_t domid;
+    uint32_t gpfn;
+};
+_Static_assert(sizeof(struct compat_remove_from_physmap) == 8, "layout");
+_Static_assert(offsetof(struct compat_remove_from_physmap, gpfn) == 4,
+               "layout");
+_Static_assert(sizeof(struct xen_remove_from_physmap) == 16, "layout");
+
+/* XENMEM_get_vnumainfo: the handles sit in 64-bit unions, so both modes
+ * share struct xen_vnuma_topology_info. */
+_Static_assert(sizeof(struct xen_vnuma_topology_info) == 40, "layout");
+
 #endif /* XENEMU_COMPAT_H */
