@@ -8,7 +8,8 @@
  * 0xffffffff reads at most the budget (CONSOLE_BURST) and drops the rest
  * unread.  Every other command needs the control domain (-EPERM), as Xen's
  * XSM check runs before the command is decoded; the control domain gets
- * -ENOSYS for unknown commands.
+ * -ENOSYS for unknown commands.  CONSOLEIO_read answers as Xen with an
+ * empty serial input ring: 0 bytes, or -E2BIG for a count above INT_MAX.
  */
 #include "hypercalls.h"
 #include "xenemu/console.h"
@@ -47,7 +48,13 @@ long do_console_io(struct hv_call *call, uint64_t args[5])
     case CONSOLEIO_write:
         return console_write(call, (uint32_t)args[1], args[2]);
     case CONSOLEIO_read:
-        return 0; /* no console input: nothing read */
+        /* Xen keeps counts that could be mistaken for errors out. */
+        if ((uint32_t)args[1] > INT32_MAX)
+            return -XEN_E2BIG;
+        /* Xen copies what its serial receive ring holds; xenemu has no
+         * console input, so the ring is always empty: nothing is read and
+         * the buffer is never touched. */
+        return 0;
     default:
         return -XEN_ENOSYS;
     }

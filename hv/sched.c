@@ -1,7 +1,8 @@
 /*
  * sched.c: __HYPERVISOR_sched_op and __HYPERVISOR_set_timer_op, as Xen's
  * do_sched_op() and do_set_timer_op(): yielding, blocking and polling
- * (the waiting itself is the backend's block()), domain shutdown, and the
+ * (the waiting itself is the backend's block()), domain shutdown, the
+ * domain watchdog (SCHEDOP_watchdog), SCHEDOP_pin_override, and the
  * per-vCPU one-shot timer.
  */
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "hypercalls.h"
 #include "xenemu/compat.h"
 #include "xenemu/evtchn.h"
+#include "xenemu/hvm.h"
 #include "xenemu/runstate.h"
 #include "xenemu/sched.h"
 
@@ -224,11 +226,24 @@ static long sched_remote_shutdown(struct hv_call *call, uint64_t arg)
 
 /* ---- block and poll ---- */
 
-/* Xen's local_events_need_delivery() for an HVM vCPU: an upcall is
- * pending and the vCPU can take it now (interrupts enabled). */
+/*
+ * Xen's local_events_need_delivery() for an HVM vCPU, as far as the core
+ * can know it: an NMI waits (only the NMI and interrupt shadows, which the
+ * core does not see, would hold it back), or an upcall is pending, there
+ * is a vector to take it through (a per-vCPU upcall vector or a
+ * callback-via of type vector: a GSI or PCI INTx via reaches no vIOAPIC or
+ * vPIC here) and the vCPU can take it now (interrupts enabled).  Not seen:
+ * the STI / MOV-SS shadow and the TPR.
+ */
 static bool events_need_delivery(const struct hv_call *call)
 {
-    return call->irqs_on && vcpu_upcall_pending(call->v);
+    const struct vcpu *v = call->v;
+
+    /* Pairs with the exchange in VCPUOP_send_nmi (hv/vcpu_op.c) and the
+     * backend's taking it (an exchange, e.g. backend/kvm/irq.c). */
+    if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE))
+        return true;
+    return call->irqs_on && vcpu_upcall_pending(v) && hvm_callback_vector(v);
 }
 
 static long sched_block(struct hv_call *call)
@@ -293,22 +308,46 @@ static int poll_args_read(struct hv_call *call, uint64_t arg,
     return 0;
 }
 
-/* 1 if the poll is over (an upcall or a polled port pending), 0 if it
- * must wait, -EINVAL for a port that is not a usable channel. */
+/*
+ * Read the ports array up to the first entry that cannot be read; returns
+ * how many were read.  Xen reads one entry at a time while it checks them
+ * (-EFAULT only once it reaches the unreadable one); reading ahead lets a
+ * single-port poll publish its port before the checks.
+ */
+static uint32_t poll_ports_read(struct hv_call *call, const struct poll_args *p,
+                                evtchn_port_t *ports)
+{
+    uint32_t n = 0;
+
+    if (!copy_from_guest(call, ports, p->ports, p->nr_ports * sizeof(ports[0])))
+        return p->nr_ports;
+    while (n < p->nr_ports &&
+           !copy_from_guest(call, &ports[n], p->ports + n * sizeof(ports[0]),
+                            sizeof(ports[0])))
+        n++;
+    return n;
+}
+
+/*
+ * Xen's do_poll() checks, in its order: 1 if the poll is over (events need
+ * delivery, or a polled port is pending), 0 if it must wait, -EINVAL for
+ * a port that is not a usable channel, -EFAULT on reaching an entry that
+ * could not be read (only the first (nread) of (nr_ports) were).
+ */
 static int poll_ready(const struct hv_call *call, const evtchn_port_t *ports,
-                      uint32_t nr_ports)
+                      uint32_t nread, uint32_t nr_ports)
 {
     struct vcpu *v = call->v;
 
     if (events_need_delivery(call))
         return 1;
-    for (uint32_t i = 0; i < nr_ports; i++) {
+    for (uint32_t i = 0; i < nread; i++) {
         int rc = evtchn_poll_check(v->domain, ports[i]);
 
         if (rc)
             return rc;
     }
-    return 0;
+    return nread < nr_ports ? -XEN_EFAULT : 0;
 }
 
 static long sched_poll(struct hv_call *call, uint64_t arg)
@@ -318,17 +357,19 @@ static long sched_poll(struct hv_call *call, uint64_t arg)
     const struct hv_backend_ops *be = backend_of(d);
     evtchn_port_t ports[POLL_MAX_PORTS];
     struct poll_args p;
-    uint32_t polling;
+    uint32_t polling, nread;
+    enum hv_fault fault;
     int rc = poll_args_read(call, arg, &p);
 
     if (rc)
         return rc;
     if (p.nr_ports > POLL_MAX_PORTS)
         return -XEN_EINVAL;
-    if (copy_from_guest(call, ports, p.ports, p.nr_ports * sizeof(ports[0])))
-        return -XEN_EFAULT;
+    /* (Xen's guest_handle_okay() always holds for an HVM guest.) */
+    fault = call->fault;
+    nread = poll_ports_read(call, &p, ports);
     /* Only a single-port poll is woken by that port alone (as Xen). */
-    polling = p.nr_ports == 1 ? ports[0] : VCPU_POLL_MANY;
+    polling = p.nr_ports == 1 && nread == 1 ? ports[0] : VCPU_POLL_MANY;
     /*
      * Publish, then test the ports.  Pairs with evtchn_check_pollers(),
      * which sets a pending bit and then reads nr_pollers and poll_port
@@ -336,7 +377,11 @@ static long sched_poll(struct hv_call *call, uint64_t arg)
      */
     __atomic_store_n(&v->poll_port, polling, __ATOMIC_SEQ_CST);
     __atomic_fetch_add(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
-    rc = poll_ready(call, ports, p.nr_ports);
+    rc = poll_ready(call, ports, nread, p.nr_ports);
+    /* A fault reading ahead that Xen would not have reached is not the
+     * call's. */
+    if (rc != -XEN_EFAULT)
+        call->fault = fault;
     /* A raiser that already claimed us (poll_port cleared) has woken us. */
     if (rc == 0 && be && be->block &&
         __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) == polling) {
@@ -347,6 +392,167 @@ static long sched_poll(struct hv_call *call, uint64_t arg)
     __atomic_store_n(&v->poll_port, VCPU_POLL_NONE, __ATOMIC_SEQ_CST);
     __atomic_fetch_sub(&d->nr_pollers, 1, __ATOMIC_SEQ_CST);
     return rc < 0 ? rc : 0;
+}
+
+/* ---- watchdog ---- */
+
+/*
+ * SCHEDOP_watchdog, as Xen's domain_watchdog(): DOMAIN_WATCHDOG_SLOTS
+ * slots per domain, each a one-shot deadline; when one passes the domain
+ * shuts down with SHUTDOWN_watchdog.  The slots are under d->event_lock;
+ * the backend runs one host timer per domain, armed at the earliest
+ * deadline (watchdog_changed()), and calls sched_watchdog_fire() when it
+ * passes.
+ */
+
+/* The earliest armed deadline of (d), 0 if none.  Caller holds
+ * event_lock. */
+static uint64_t watchdog_next(const struct domain *d)
+{
+    uint64_t next = 0;
+
+    for (unsigned int i = 0; i < DOMAIN_WATCHDOG_SLOTS; i++) {
+        uint64_t t = d->watchdog_deadline[i];
+
+        if (t && (!next || t < next))
+            next = t;
+    }
+    return next;
+}
+
+uint64_t sched_watchdog_next(struct domain *d)
+{
+    uint64_t next;
+
+    pthread_mutex_lock(&d->event_lock);
+    next = watchdog_next(d);
+    pthread_mutex_unlock(&d->event_lock);
+    return next;
+}
+
+/* Tell the backend the earliest deadline.  Caller holds event_lock, so
+ * the backend hears of changes in order. */
+static void watchdog_reprogram(struct domain *d)
+{
+    const struct hv_backend_ops *be = backend_of(d);
+
+    if (be && be->watchdog_changed)
+        be->watchdog_changed(d, watchdog_next(d));
+}
+
+/* Disarm the slots whose deadline has passed; true if there was one.
+ * Caller holds event_lock. */
+static bool watchdog_expire(struct domain *d, uint64_t now)
+{
+    bool fired = false;
+
+    for (unsigned int i = 0; i < DOMAIN_WATCHDOG_SLOTS; i++) {
+        if (d->watchdog_deadline[i] && d->watchdog_deadline[i] <= now) {
+            /* The slot stays in use (Xen keeps its bit after a fire). */
+            d->watchdog_deadline[i] = 0;
+            fired = true;
+        }
+    }
+    return fired;
+}
+
+/* A slot fired: Xen's domain_watchdog_timeout(), which leaves a domain
+ * that is already shutting down or dying alone. */
+static void watchdog_shutdown(struct domain *d)
+{
+    /* Pair with the exchanges in sched_domain_shutdown() and
+     * domain_destroy() (hv/domain.c); a shutdown racing past this check
+     * still wins, as sched_domain_shutdown() keeps the first. */
+    if (__atomic_load_n(&d->is_shutdown, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&d->is_dying, __ATOMIC_ACQUIRE))
+        return;
+    sched_domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+void sched_watchdog_fire(struct domain *d)
+{
+    bool fired;
+
+    pthread_mutex_lock(&d->event_lock);
+    fired = watchdog_expire(d, hv_now_ns(d->hv));
+    if (fired)
+        watchdog_reprogram(d);
+    pthread_mutex_unlock(&d->event_lock);
+    if (fired)
+        watchdog_shutdown(d);
+}
+
+static long sched_watchdog(struct hv_call *call, uint64_t arg)
+{
+    struct domain *d = call->v->domain;
+    struct sched_watchdog op;
+    uint64_t now, deadline;
+    unsigned int slot;
+    bool fired;
+    long rc;
+
+    if (copy_from_guest(call, &op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    if (op.id > DOMAIN_WATCHDOG_SLOTS)
+        return -XEN_EINVAL;
+    now = hv_now_ns(d->hv);
+    /* Seconds, from now; up to 2^32 s fits a signed 64-bit deadline. */
+    deadline = now + (uint64_t)op.timeout * 1000000000u;
+
+    pthread_mutex_lock(&d->event_lock);
+    if (op.id == 0) {
+        /* A new slot, armed even for a timeout of 0 (it fires at once). */
+        for (slot = 0; slot < DOMAIN_WATCHDOG_SLOTS; slot++)
+            if (!(d->watchdog_inuse & (1u << slot)))
+                break;
+        if (slot == DOMAIN_WATCHDOG_SLOTS) {
+            rc = -XEN_ENOSPC;
+        } else {
+            d->watchdog_inuse |= 1u << slot;
+            d->watchdog_deadline[slot] = deadline;
+            rc = slot + 1;
+        }
+    } else {
+        slot = op.id - 1;
+        if (!(d->watchdog_inuse & (1u << slot))) {
+            rc = -XEN_EINVAL;
+        } else if (op.timeout == 0) {
+            d->watchdog_deadline[slot] = 0; /* stop it and free the slot */
+            d->watchdog_inuse &= ~(1u << slot);
+            rc = 0;
+        } else {
+            d->watchdog_deadline[slot] = deadline;
+            rc = 0;
+        }
+    }
+    /* A deadline of now has passed: fire it here rather than hand the
+     * backend a timer that is already due. */
+    fired = rc >= 0 && watchdog_expire(d, now);
+    if (rc >= 0)
+        watchdog_reprogram(d);
+    pthread_mutex_unlock(&d->event_lock);
+    if (rc >= 0)
+        hv_call_side_effects(call);
+    if (fired)
+        watchdog_shutdown(d);
+    return rc;
+}
+
+/*
+ * SCHEDOP_pin_override: only the hardware domain may pin (-EPERM before
+ * the argument is read).  xenemu's hardware domain is dom0, the host: it
+ * has no pCPUs to pin to and so never an override to clear, which Xen's
+ * vcpu_temporary_affinity() answers -EINVAL.
+ */
+static long sched_pin_override(struct hv_call *call, uint64_t arg)
+{
+    struct sched_pin_override op;
+
+    if (call->v->domain->domid != 0)
+        return -XEN_EPERM;
+    if (copy_from_guest(call, &op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    return -XEN_EINVAL;
 }
 
 long do_sched_op(struct hv_call *call, uint64_t args[5])
@@ -366,7 +572,11 @@ long do_sched_op(struct hv_call *call, uint64_t args[5])
         return sched_remote_shutdown(call, args[1]);
     case SCHEDOP_shutdown_code:
         return sched_shutdown(call, args[1], true);
-    default: /* SCHEDOP_watchdog, SCHEDOP_pin_override: not provided */
+    case SCHEDOP_watchdog:
+        return sched_watchdog(call, args[1]);
+    case SCHEDOP_pin_override:
+        return sched_pin_override(call, args[1]);
+    default:
         return -XEN_ENOSYS;
     }
 }

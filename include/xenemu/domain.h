@@ -50,6 +50,9 @@ struct guest_overlay {
  * (Xen's default max_grant_frames). */
 #define DOMAIN_DEFAULT_GRANT_FRAMES 64
 
+/* SCHEDOP_watchdog slots per domain (Xen's NR_DOMAIN_WATCHDOG_TIMERS). */
+#define DOMAIN_WATCHDOG_SLOTS 2u
+
 /* vcpu.poll_port when the vCPU is not in SCHEDOP_poll / polls several. */
 #define VCPU_POLL_NONE 0u
 #define VCPU_POLL_MANY UINT32_MAX
@@ -201,6 +204,17 @@ struct domain {
 
     /* CONSOLEIO_write and the debug port's line (<xenemu/console.h>). */
     struct domain_console console;
+
+    /* ---- HVM parameter values and SCHEDOP_watchdog (hv/hvm_op.c,
+     * hv/sched.c) ---- */
+    /* HVM_PARAM_X87_FIP_WIDTH has been set (under event_lock): until then
+     * a get answers the host's default width (hvm_x87_fip_default()). */
+    bool x87_fip_width_set;
+    /* SCHEDOP_watchdog: bit i set while slot i (id i + 1) is in use, and
+     * each slot's deadline in system time, 0 when not armed (it fired or
+     * was never set).  All under event_lock; see hv/sched.c. */
+    unsigned int watchdog_inuse;
+    uint64_t watchdog_deadline[DOMAIN_WATCHDOG_SLOTS];
 
     void *backend_priv;
 };

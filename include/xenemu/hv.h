@@ -48,6 +48,16 @@ struct hv_backend_ops {
      * is stopped when (deadline_ns) is 0. */
     void (*timer_changed)(struct vcpu *v, uint64_t deadline_ns);
 
+    /*
+     * The earliest SCHEDOP_watchdog deadline of (d) is now (deadline_ns)
+     * (system time), or none when 0.  Run one host timer per domain at it
+     * and call sched_watchdog_fire(d) once hv_now_ns() reaches it; a late or
+     * stale fire is harmless.  Called with (d)'s event_lock held, changes in
+     * order.  Cancel the timer before the domain is freed.  Without this op
+     * a guest's watchdog never fires.
+     */
+    void (*watchdog_changed)(struct domain *d, uint64_t deadline_ns);
+
     /* (d) issued SCHEDOP_shutdown with (reason) (SHUTDOWN_*). */
     void (*shutdown)(struct domain *d, unsigned int reason);
 

@@ -55,4 +55,17 @@ void sched_domain_shutdown(struct domain *d, unsigned int reason);
  * (SCHEDOP_shutdown_code). */
 void sched_record_shutdown_code(struct domain *d, unsigned int reason);
 
+/*
+ * SCHEDOP_watchdog (Xen's domain_watchdog()).  For backends: the deadline
+ * last given to watchdog_changed() for (d) has passed (hv_now_ns()).  Shuts
+ * the domain down with SHUTDOWN_watchdog if a slot is due and the domain is
+ * neither shut down nor dying, and gives the backend the next deadline.  A
+ * stale expiry does nothing.  Call without core locks held.
+ */
+void sched_watchdog_fire(struct domain *d);
+
+/* The earliest armed SCHEDOP_watchdog deadline of (d) (what the backend's
+ * watchdog_changed() was last given), 0 if none. */
+uint64_t sched_watchdog_next(struct domain *d);
+
 #endif /* XENEMU_SCHED_H */

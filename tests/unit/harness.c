@@ -58,6 +58,12 @@ static void rec_shutdown(struct domain *d, unsigned int reason)
     rec_domain(d)->shutdown_reason = reason;
 }
 
+static void rec_watchdog(struct domain *d, uint64_t deadline_ns)
+{
+    rec_domain(d)->watchdog_changes++;
+    rec_domain(d)->watchdog_deadline = deadline_ns;
+}
+
 /* Console lines are kept one after the other, each with a newline. */
 static void rec_console(struct domain *d, const char *buf, size_t len)
 {
@@ -78,6 +84,7 @@ static const struct hv_backend_ops rec_backend = {
     .block = rec_block,
     .timer_changed = rec_timer,
     .shutdown = rec_shutdown,
+    .watchdog_changed = rec_watchdog,
     .console_write = rec_console,
     .vcpu_up = rec_vcpu_up,
 };

@@ -38,6 +38,8 @@ struct rec_vcpu {
 struct rec_domain {
     unsigned int shutdowns;
     unsigned int shutdown_reason;
+    unsigned int watchdog_changes; /* watchdog_changed() calls */
+    uint64_t watchdog_deadline;    /* its last deadline */
     char console[4096]; /* console lines, each ending in a newline, NUL-
                          * terminated (a line that does not fit is lost) */
     size_t console_len;

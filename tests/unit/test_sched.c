@@ -1,5 +1,17 @@
-/* test_sched.c: sched_op (yield, block, shutdown, shutdown_code,
- * remote_shutdown, poll in both layouts) and set_timer_op. */
+/*
+ * test_sched.c: sched_op (yield, block, shutdown, shutdown_code,
+ * remote_shutdown, poll in both layouts, watchdog, pin_override) and
+ * set_timer_op (hv/sched.c).
+ *
+ * Expected values come from Xen 4.17.7 xen/common/sched/core.c unless a
+ * comment names another file: do_sched_op() (the sub-ops), vcpu_block() /
+ * do_poll() (with xen/arch/x86/hvm/irq.c:hvm_local_events_need_delivery()
+ * for what ends them at once), domain_watchdog() and
+ * domain_watchdog_timeout(), do_set_timer_op(), and
+ * xen/common/domain.c:domain_shutdown().  Deliberate differences (the
+ * need-delivery test cannot see the STI shadow or the TPR; the hardware
+ * domain's pin_override) are marked where they are asserted.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -8,6 +20,7 @@
 
 #include "harness.h"
 #include "xenemu/compat.h"
+#include "xenemu/hvm.h"
 #include "xenemu/sched.h"
 
 #define ARG             HARNESS_ARG_GPA
@@ -53,10 +66,22 @@ static void make_pending_quietly(struct domain *d, evtchn_port_t port)
     assert_true(pending_2l(d, port));
 }
 
+/* An upcall vector for every vCPU of (d): HVM_PARAM_CALLBACK_IRQ of type
+ * vector, so a pending upcall is an interrupt source. */
+static void set_callback_vector(struct domain *d)
+{
+    assert_int_equal(
+        hvm_param_set(d, HVM_PARAM_CALLBACK_IRQ,
+                      (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | 0xf3),
+        0);
+}
+
+/* do_sched_op(): SCHEDOP_yield is 0 whatever the argument; numbers past
+ * SCHEDOP_pin_override are -ENOSYS (cmd is an int). */
 static void test_yield_and_unknown(void **state)
 {
-    static const uint64_t unknown[] = {SCHEDOP_watchdog, SCHEDOP_pin_override,
-                                       8, 0xffffffffu};
+    static const uint64_t unknown[] = {SCHEDOP_pin_override + 1, 8, 100,
+                                       0xffffffffu};
     struct domain *d = harness_test_domain(1);
 
     (void)state;
@@ -68,6 +93,15 @@ static void test_yield_and_unknown(void **state)
     harness_domain_free(d);
 }
 
+/*
+ * vcpu_block_enable_events(): the upcall mask is cleared, then the vCPU
+ * blocks unless events need delivery (hvm_local_events_need_delivery():
+ * an interrupt source that is not blocked).  A pending upcall is a source
+ * only through a vector callback (hvm_vcpu_has_pending_irq()): with no
+ * callback configured the vCPU blocks (regression: xenemu returned at
+ * once).  A pending NMI is a source that RFLAGS.IF does not block
+ * (hvm.c:hvm_interrupt_blocked()).
+ */
 static void test_block(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -76,11 +110,18 @@ static void test_block(void **state)
     uint64_t deadline = hv_now_ns(harness_test_hv()) + FAR_NS;
 
     (void)state;
-    /* Pending upcall: back at once, with delivery enabled. */
+    /* Pending upcall, no callback: no interrupt source, it blocks. */
     vi->evtchn_upcall_pending = 1;
     vi->evtchn_upcall_mask = 1;
     assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
-    assert_int_equal(rec->blocks, 0);
+    assert_int_equal(rec->blocks, 1);
+    assert_int_equal(vi->evtchn_upcall_mask, 0);
+
+    /* With a vector callback: back at once, with delivery enabled. */
+    set_callback_vector(d);
+    vi->evtchn_upcall_mask = 1;
+    assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
+    assert_int_equal(rec->blocks, 1);
     assert_int_equal(vi->evtchn_upcall_mask, 0);
 
     /* Nothing pending: wait until the timer's deadline. */
@@ -88,18 +129,38 @@ static void test_block(void **state)
     assert_int_equal(
         harness_hypercall(d, 0, __HYPERVISOR_set_timer_op, deadline, 0, 0), 0);
     assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
-    assert_int_equal(rec->blocks, 1);
+    assert_int_equal(rec->blocks, 2);
     assert_int_equal(rec->block_deadline, deadline);
 
     /* No timer: wait for an event only. */
     assert_int_equal(
         harness_hypercall(d, 0, __HYPERVISOR_set_timer_op, 0, 0, 0), 0);
     assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
-    assert_int_equal(rec->blocks, 2);
+    assert_int_equal(rec->blocks, 3);
     assert_int_equal(rec->block_deadline, 0);
     harness_domain_free(d);
 }
 
+/* A per-vCPU upcall vector (HVMOP_set_evtchn_upcall_vector) is a source
+ * too: hvm_assert_evtchn_irq() sets it in the LAPIC's IRR.  Deliberate:
+ * the core cannot see the TPR, which Xen checks for it. */
+static void test_block_per_vcpu_vector(void **state)
+{
+    struct domain *d = harness_test_domain(2);
+
+    (void)state;
+    shinfo(d)->vcpu_info[0].evtchn_upcall_pending = 1;
+    d->vcpus[1]->upcall_vector = 0x40; /* another vCPU's: no help */
+    assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
+    assert_int_equal(rec_vcpu(d->vcpus[0])->blocks, 1);
+    d->vcpus[0]->upcall_vector = 0x40;
+    assert_int_equal(sched(d, SCHEDOP_block, 0), 0);
+    assert_int_equal(rec_vcpu(d->vcpus[0])->blocks, 1);
+    harness_domain_free(d);
+}
+
+/* do_sched_op() SCHEDOP_shutdown: the reason is passed as (u8), not
+ * validated; domain_shutdown(): the first shutdown wins. */
 static void test_shutdown_reasons(void **state)
 {
     static const struct {
@@ -131,6 +192,8 @@ static void test_shutdown_reasons(void **state)
     }
 }
 
+/* SCHEDOP_shutdown_code: recorded only while SHUTDOWN_CODE_INVALID;
+ * domain_shutdown() then reports the recorded code. */
 static void test_shutdown_code_first_wins(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -152,6 +215,8 @@ static void test_shutdown_code_first_wins(void **state)
     harness_domain_free(d);
 }
 
+/* do_sched_op(): copy_from_guest() of the argument fails: -EFAULT, and
+ * nothing happens. */
 static void test_bad_arguments_fault(void **state)
 {
     static const unsigned int cmds[] = {SCHEDOP_shutdown, SCHEDOP_poll,
@@ -167,6 +232,9 @@ static void test_bad_arguments_fault(void **state)
     harness_domain_free(d);
 }
 
+/* SCHEDOP_remote_shutdown: rcu_lock_domain_by_id() (DOMID_SELF is no
+ * real id: -ESRCH), then XSM_DM_PRIV (-EPERM for a domU, on itself too;
+ * xenemu has no device-model targets). */
 static void test_remote_shutdown(void **state)
 {
     struct domain *d = harness_test_domain(1), *ts = harness_test_domain(1);
@@ -239,10 +307,12 @@ static long block_irqs_off(struct domain *d)
 }
 
 /*
- * Xen's HVM rule (hvm_local_events_need_delivery()): a pending upcall ends
- * a block or poll at once only if the vCPU can take it, i.e. with
- * interrupts on.  With them off the vCPU blocks (regression: xenemu used
- * to return at once, which hid a lost-wakeup race in its guest).
+ * hvm.c:hvm_interrupt_blocked(): a pending upcall (through a vector
+ * callback) ends a block or poll at once only if the vCPU can take it,
+ * i.e. with RFLAGS.IF set.  With it clear the vCPU blocks (regression:
+ * xenemu used to return at once, which hid a lost-wakeup race in its
+ * guest); an NMI is not held back by IF.  Deliberate: the STI / MOV-SS
+ * shadow, which Xen also checks, is not visible to the core.
  */
 static void test_block_and_poll_need_interrupts_on(void **state)
 {
@@ -252,6 +322,7 @@ static void test_block_and_poll_need_interrupts_on(void **state)
     evtchn_port_t port = must_bind_ipi(d, 0);
 
     (void)state;
+    set_callback_vector(d);
     vi->evtchn_upcall_pending = 1;
     assert_int_equal(block_irqs_off(d), 0);
     assert_int_equal(rec->blocks, 1);
@@ -263,9 +334,23 @@ static void test_block_and_poll_need_interrupts_on(void **state)
     assert_int_equal(rec->blocks, 2);
     assert_int_equal(poll_if(d, false, true, &port, 1, 0), 0);
     assert_int_equal(rec->blocks, 2);
+
+    /* An NMI waiting: back at once, interrupts off or not. */
+    vi->evtchn_upcall_pending = 0;
+    d->vcpus[0]->nmi_pending = true;
+    assert_int_equal(block_irqs_off(d), 0);
+    assert_int_equal(poll_if(d, false, false, &port, 1, 0), 0);
+    assert_int_equal(rec->blocks, 2);
     harness_domain_free(d);
 }
 
+/*
+ * do_poll(): more than 128 ports -EINVAL; then events needing delivery end
+ * it (0) before any port is read; then each port in order: the first
+ * invalid or unusable one -EINVAL (evtchn_port_poll(), including port 0
+ * and never-allocated ports, XSA-221), the first pending one 0; otherwise
+ * the vCPU blocks until the absolute timeout.
+ */
 static void test_poll_cases(void **state)
 {
     enum { A = 1, B, C, UNBOUND = 40 };
@@ -296,6 +381,18 @@ static void test_poll_cases(void **state)
         {"upcall first", {UNBOUND}, 1, true, 0, false},
         {"upcall, no ports", {0}, 0, true, 0, false},
     };
+    /* With no callback a pending upcall is no interrupt source
+     * (hvm_vcpu_has_pending_irq()): the ports decide. */
+    static const struct {
+        evtchn_port_t ports[2];
+        uint32_t nr;
+        long rc;
+        bool blocks;
+    } no_callback[] = {
+        {{A}, 1, 0, true},
+        {{UNBOUND}, 1, -XEN_EINVAL, false},
+        {{B}, 1, 0, false},
+    };
 
     (void)state;
     for (int compat = 0; compat < 2; compat++) {
@@ -308,6 +405,7 @@ static void test_poll_cases(void **state)
             assert_int_equal(must_bind_ipi(d, 0), B);
             assert_int_equal(must_bind_ipi(d, 0), C);
             make_pending_quietly(d, B);
+            set_callback_vector(d);
             shinfo(d)->vcpu_info[0].evtchn_upcall_pending = cases[i].upcall;
             assert_int_equal(
                 poll(d, compat, cases[i].ports, cases[i].nr, timeout),
@@ -319,28 +417,295 @@ static void test_poll_cases(void **state)
             assert_int_equal(d->nr_pollers, 0);
             harness_domain_free(d);
         }
+        for (size_t i = 0; i < sizeof(no_callback) / sizeof(no_callback[0]);
+             i++) {
+            struct domain *d = harness_test_domain(1);
+
+            assert_int_equal(must_bind_ipi(d, 0), A);
+            assert_int_equal(must_bind_ipi(d, 0), B);
+            make_pending_quietly(d, B);
+            shinfo(d)->vcpu_info[0].evtchn_upcall_pending = 1;
+            assert_int_equal(
+                poll(d, compat, no_callback[i].ports, no_callback[i].nr, 0),
+                no_callback[i].rc);
+            assert_int_equal(rec_vcpu(d->vcpus[0])->blocks,
+                             no_callback[i].blocks);
+            harness_domain_free(d);
+        }
     }
 }
 
-static void test_poll_bad_ports_array(void **state)
+/* SCHEDOP_poll with its ports array at (addr), 64-bit or compat. */
+static long poll_at(struct domain *d, bool compat, uint64_t addr, uint32_t nr)
 {
-    struct domain *d = harness_test_domain(1);
-    struct sched_poll p = {.nr_ports = 2, .timeout = 0};
-    struct compat_sched_poll c = {(uint32_t)(BAD_GPA - 4), 2, 0, 0};
     uint64_t args[5] = {SCHEDOP_poll, ARG, 0, 0, 0};
     struct hv_call call;
 
+    if (compat) {
+        struct compat_sched_poll c = {(uint32_t)addr, nr, 0, 0};
+
+        assert_int_equal(gpa_write(d, ARG, &c, sizeof(c)), 0);
+    } else {
+        struct sched_poll p = {.nr_ports = nr, .timeout = 0};
+
+        set_xen_guest_handle(p.ports, (evtchn_port_t *)(uintptr_t)addr);
+        assert_int_equal(gpa_write(d, ARG, &p, sizeof(p)), 0);
+    }
+    hv_call_init(&call, d->vcpus[0], compat, false, 0);
+    return hypercall_dispatch(&call, __HYPERVISOR_sched_op, args);
+}
+
+/*
+ * do_poll() reads the ports one at a time while it checks them: -EFAULT
+ * only on reaching an entry it cannot read.  An array whose first entry
+ * is readable and holds port 0 (reserved) is -EINVAL before the fault
+ * (regression: xenemu copied the whole array first, -EFAULT); a pending
+ * first port ends the poll (0); events needing delivery end it before any
+ * entry is read.
+ */
+static void test_poll_bad_ports_array(void **state)
+{
+    struct domain *d = harness_test_domain(1);
+    evtchn_port_t port;
+
     (void)state;
-    set_xen_guest_handle(p.ports, (evtchn_port_t *)(uintptr_t)(BAD_GPA - 4));
-    assert_int_equal(
-        harness_op(d, 0, __HYPERVISOR_sched_op, SCHEDOP_poll, &p, sizeof(p)),
-        -XEN_EFAULT);
-    assert_int_equal(gpa_write(d, ARG, &c, sizeof(c)), 0);
-    hv_call_init(&call, d->vcpus[0], true, false, 0);
-    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_sched_op, args),
-                     -XEN_EFAULT);
+    port = must_bind_ipi(d, 0);
+    for (int compat = 0; compat < 2; compat++) {
+        uint32_t pending = (uint32_t)port;
+
+        /* Nothing readable: -EFAULT at entry 0. */
+        assert_int_equal(poll_at(d, compat, BAD_GPA, 2), -XEN_EFAULT);
+        /* Entry 0 in RAM (port 0), entry 1 past it. */
+        assert_int_equal(gpa_write(d, BAD_GPA - 4, &(uint32_t){0}, 4), 0);
+        assert_int_equal(poll_at(d, compat, BAD_GPA - 4, 2), -XEN_EINVAL);
+        /* A bound port that is not pending: the next entry faults. */
+        assert_int_equal(gpa_write(d, BAD_GPA - 4, &pending, 4), 0);
+        assert_int_equal(poll_at(d, compat, BAD_GPA - 4, 2), -XEN_EFAULT);
+        /* Pending: found before the fault. */
+        make_pending_quietly(d, port);
+        assert_int_equal(poll_at(d, compat, BAD_GPA - 4, 2), 0);
+        clear_pending_2l(d, port);
+        /* An upcall that needs delivery: 0 before reading anything. */
+        set_callback_vector(d);
+        shinfo(d)->vcpu_info[0].evtchn_upcall_pending = 1;
+        assert_int_equal(poll_at(d, compat, BAD_GPA, 2), 0);
+        shinfo(d)->vcpu_info[0].evtchn_upcall_pending = 0;
+        assert_int_equal(hvm_param_set(d, HVM_PARAM_CALLBACK_IRQ, 0), 0);
+    }
     assert_int_equal(rec_vcpu(d->vcpus[0])->blocks, 0);
     assert_int_equal(d->nr_pollers, 0);
+    assert_int_equal(d->vcpus[0]->poll_port, VCPU_POLL_NONE);
+    harness_domain_free(d);
+}
+
+/* ---- watchdog ---- */
+
+static long watchdog(struct domain *d, uint32_t id, uint32_t timeout)
+{
+    struct sched_watchdog op = {.id = id, .timeout = timeout};
+
+    return harness_op(d, 0, __HYPERVISOR_sched_op, SCHEDOP_watchdog, &op,
+                      sizeof(op));
+}
+
+#define SEC 1000000000ull
+
+/*
+ * domain_watchdog(): id 0 takes the first free of the two slots
+ * (NR_DOMAIN_WATCHDOG_TIMERS) and arms it for (timeout) seconds, returning
+ * its id (1 or 2), or -ENOSPC; id 1-2 of an unused slot -EINVAL, timeout 0
+ * frees it, any other re-arms it; id > 2 -EINVAL (before anything else);
+ * do_sched_op(): -EFAULT for an unreadable argument.  The backend hears
+ * the earliest deadline (xenemu's watchdog_changed()).
+ */
+static void test_watchdog_slots(void **state)
+{
+    struct domain *d = harness_test_domain(1);
+    struct rec_domain *rec = rec_domain(d);
+    uint64_t before = hv_now_ns(harness_test_hv()), after;
+
+    (void)state;
+    assert_int_equal(sched(d, SCHEDOP_watchdog, BAD_GPA), -XEN_EFAULT);
+    assert_int_equal(watchdog(d, 1, 10), -XEN_EINVAL); /* not in use */
+    assert_int_equal(watchdog(d, 3, 10), -XEN_EINVAL);
+    assert_int_equal(watchdog(d, 0xffffffffu, 0), -XEN_EINVAL);
+    assert_int_equal(rec->watchdog_changes, 0);
+
+    assert_int_equal(watchdog(d, 0, 20), 1);
+    assert_int_equal(watchdog(d, 0, 10), 2);
+    after = hv_now_ns(harness_test_hv());
+    assert_int_equal(watchdog(d, 0, 10), -XEN_ENOSPC);
+    /* The earliest deadline is slot 2's. */
+    assert_in_range(rec->watchdog_deadline, before + 10 * SEC,
+                    after + 10 * SEC);
+    assert_int_equal(rec->watchdog_deadline, sched_watchdog_next(d));
+    assert_int_equal(rec->watchdog_changes, 2);
+
+    /* Free slot 2: slot 1's deadline is next, and id 0 reuses slot 2. */
+    assert_int_equal(watchdog(d, 2, 0), 0);
+    assert_in_range(rec->watchdog_deadline, before + 20 * SEC,
+                    after + 20 * SEC);
+    assert_int_equal(watchdog(d, 2, 5), -XEN_EINVAL);
+    assert_int_equal(watchdog(d, 0, 30), 2);
+    /* Re-arm slot 1 further out; free both: nothing armed. */
+    before = hv_now_ns(harness_test_hv());
+    assert_int_equal(watchdog(d, 1, 40), 0);
+    after = hv_now_ns(harness_test_hv());
+    assert_in_range(d->watchdog_deadline[0], before + 40 * SEC,
+                    after + 40 * SEC);
+    assert_int_equal(rec->watchdog_deadline, d->watchdog_deadline[1]);
+    assert_int_equal(watchdog(d, 1, 0), 0);
+    assert_int_equal(watchdog(d, 2, 0), 0);
+    assert_int_equal(rec->watchdog_deadline, 0);
+    assert_int_equal(sched_watchdog_next(d), 0);
+    /* The largest timeout is 2^32 - 1 s ahead. */
+    before = hv_now_ns(harness_test_hv());
+    assert_int_equal(watchdog(d, 0, UINT32_MAX), 1);
+    after = hv_now_ns(harness_test_hv());
+    assert_in_range(rec->watchdog_deadline, before + UINT32_MAX * SEC,
+                    after + UINT32_MAX * SEC);
+    assert_false(d->is_shutdown);
+    harness_domain_free(d);
+}
+
+/*
+ * domain_watchdog_timeout(): an expired slot shuts the domain down with
+ * SHUTDOWN_watchdog (domain_shutdown(), which reports a shutdown code
+ * recorded before instead); the slot stays in use.  Driven as a backend
+ * does: the deadline is made due and sched_watchdog_fire() called.
+ */
+static void test_watchdog_fires(void **state)
+{
+    struct domain *d = harness_test_domain(1);
+    struct rec_domain *rec = rec_domain(d);
+
+    (void)state;
+    assert_int_equal(watchdog(d, 0, 100), 1);
+    assert_int_equal(watchdog(d, 0, 200), 2);
+    /* Not due: a stale expiry does nothing. */
+    sched_watchdog_fire(d);
+    assert_false(d->is_shutdown);
+    assert_int_not_equal(d->watchdog_deadline[0], 0);
+
+    d->watchdog_deadline[0] = 1; /* slot 1 is due */
+    sched_watchdog_fire(d);
+    assert_true(d->is_shutdown);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_watchdog);
+    assert_int_equal(rec->shutdowns, 1);
+    assert_int_equal(rec->shutdown_reason, SHUTDOWN_watchdog);
+    /* Slot 1 is disarmed but in use; slot 2's deadline is next. */
+    assert_int_equal(d->watchdog_deadline[0], 0);
+    assert_int_equal(rec->watchdog_deadline, d->watchdog_deadline[1]);
+    assert_int_equal(watchdog(d, 1, 0), 0);
+    /* Slot 2 expiring on a domain already shut down: nothing more. */
+    d->watchdog_deadline[1] = 1;
+    sched_watchdog_fire(d);
+    assert_int_equal(rec->shutdowns, 1);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_watchdog);
+    assert_int_equal(rec->watchdog_deadline, 0);
+    harness_domain_free(d);
+
+    /* A recorded shutdown code wins (domain_shutdown()). */
+    d = harness_test_domain(1);
+    assert_int_equal(shutdown_op(d, SCHEDOP_shutdown_code, SHUTDOWN_suspend),
+                     0);
+    assert_int_equal(watchdog(d, 0, 100), 1);
+    d->watchdog_deadline[0] = 1;
+    sched_watchdog_fire(d);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_suspend);
+    assert_int_equal(rec_domain(d)->shutdown_reason, SHUTDOWN_suspend);
+    harness_domain_free(d);
+
+    /* Shut down first (poweroff): the watchdog leaves it alone, and
+     * records no code (domain_watchdog_timeout() returns early). */
+    d = harness_test_domain(1);
+    assert_int_equal(watchdog(d, 0, 100), 1);
+    assert_int_equal(shutdown_op(d, SCHEDOP_shutdown, SHUTDOWN_poweroff), 0);
+    d->watchdog_deadline[0] = 1;
+    sched_watchdog_fire(d);
+    assert_int_equal(rec_domain(d)->shutdowns, 1);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_poweroff);
+    harness_domain_free(d);
+}
+
+/* domain_watchdog(): a timeout of 0 on a new slot arms it for NOW(): it
+ * fires at once (the call still returns the id), and the slot stays in
+ * use, so it can be re-armed. */
+static void test_watchdog_timeout_zero(void **state)
+{
+    struct domain *d = harness_test_domain(1);
+
+    (void)state;
+    assert_int_equal(watchdog(d, 0, 0), 1);
+    assert_true(d->is_shutdown);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_watchdog);
+    assert_int_equal(rec_domain(d)->shutdowns, 1);
+    assert_int_equal(rec_domain(d)->watchdog_deadline, 0);
+    assert_int_equal(watchdog(d, 1, 5), 0);
+    assert_int_not_equal(rec_domain(d)->watchdog_deadline, 0);
+    assert_int_equal(watchdog(d, 0, 0), 2);
+    assert_int_equal(rec_domain(d)->shutdowns, 1);
+    harness_domain_free(d);
+}
+
+/* ---- pin_override ---- */
+
+/* dom0's arguments are host memory: (dom0_arg) or a fault. */
+static struct sched_pin_override dom0_arg;
+static bool dom0_fault;
+
+static int dom0_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
+{
+    (void)call;
+    (void)addr;
+    if (dom0_fault)
+        return -XEN_EFAULT;
+    assert_true(len <= sizeof(dom0_arg));
+    memcpy(dst, &dom0_arg, len);
+    return 0;
+}
+
+static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
+                      size_t len)
+{
+    (void)call;
+    (void)addr;
+    (void)src;
+    (void)len;
+    return -XEN_EFAULT;
+}
+
+/*
+ * do_sched_op() SCHEDOP_pin_override: -EPERM unless the caller is the
+ * hardware domain, before the argument is read (privileged or not).  For
+ * the hardware domain (dom0): -EFAULT, -EINVAL for pcpu >= NR_CPUS, then
+ * vcpu_temporary_affinity().  Deliberate: xenemu's dom0 is the host, with
+ * no pCPUs to pin to, so pinning and clearing (no override set) are both
+ * -EINVAL.
+ */
+static void test_pin_override(void **state)
+{
+    static const struct hv_memspace_ops mem = {dom0_read, dom0_write};
+    struct domain *d = harness_test_domain(1);
+    struct domain *d0 = domain_get(harness_test_hv(), 0);
+    uint64_t args[5] = {SCHEDOP_pin_override, 8, 0, 0, 0};
+    struct hv_call call;
+
+    (void)state;
+    assert_int_equal(sched(d, SCHEDOP_pin_override, BAD_GPA), -XEN_EPERM);
+    assert_int_equal(sched(d, SCHEDOP_pin_override, ARG), -XEN_EPERM);
+    d->is_privileged = true; /* the control domain is not the hardware one */
+    assert_int_equal(sched(d, SCHEDOP_pin_override, BAD_GPA), -XEN_EPERM);
+
+    for (int i = 0; i < 3; i++) {
+        dom0_fault = i == 0;
+        dom0_arg.pcpu = i == 1 ? -1 : 0;
+        hv_call_init(&call, d0->vcpus[0], false, false, 0);
+        call.mem = &mem;
+        assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_sched_op, args),
+                         i == 0 ? -XEN_EFAULT : -XEN_EINVAL);
+    }
+    domain_put(d0);
     harness_domain_free(d);
 }
 
@@ -373,6 +738,9 @@ static void snap_wake(struct vcpu *v)
     seen.wakes++;
 }
 
+/* do_poll(): a single-port poll records its port (poll_evtchn) and only
+ * that port wakes it (evtchn_check_pollers() counterpart); a multi-port
+ * poll is woken by any polled port. */
 static void test_poll_publishes_and_is_woken(void **state)
 {
     static const struct hv_backend_ops ops = {.block = snap_block,
@@ -517,6 +885,8 @@ static long set_timer_compat(struct domain *d, uint64_t lo, uint64_t hi)
     return hypercall_dispatch(&call, __HYPERVISOR_set_timer_op, args);
 }
 
+/* do_set_timer_op(): 0 stops the timer, else set_timer() at the
+ * deadline; the compat form takes (lo, hi). */
 static void test_set_timer_arm_and_stop(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -544,6 +914,7 @@ static void test_set_timer_arm_and_stop(void **state)
     harness_domain_free(d);
 }
 
+/* set_timer() with a past expiry runs the handler at once: VIRQ_TIMER. */
 static void test_set_timer_past_fires_now(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -565,6 +936,8 @@ static void test_set_timer_past_fires_now(void **state)
     harness_domain_free(d);
 }
 
+/* do_set_timer_op(): negative, or at least 2^50 ns ahead, becomes
+ * NOW() + MILLISECS(100). */
 static void test_set_timer_wild_values_fall_back(void **state)
 {
     static const struct {
@@ -600,6 +973,8 @@ static void test_set_timer_wild_values_fall_back(void **state)
     harness_domain_free(d);
 }
 
+/* vcpu_singleshot_timer_fn(): VIRQ_TIMER once per expiry; xenemu's
+ * backend-driven fire ignores a stale expiry. */
 static void test_timer_fire(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -636,6 +1011,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_yield_and_unknown),
         T(test_block),
+        T(test_block_per_vcpu_vector),
         T(test_block_and_poll_need_interrupts_on),
         T(test_shutdown_reasons),
         T(test_shutdown_code_first_wins),
@@ -643,6 +1019,10 @@ int main(void)
         T(test_remote_shutdown),
         T(test_poll_cases),
         T(test_poll_bad_ports_array),
+        T(test_watchdog_slots),
+        T(test_watchdog_fires),
+        T(test_watchdog_timeout_zero),
+        T(test_pin_override),
         cmocka_unit_test(test_poll_publishes_and_is_woken),
         cmocka_unit_test(test_poll_races_with_sender),
         T(test_set_timer_arm_and_stop),
