@@ -48,6 +48,14 @@ static void fwd_timer_changed(struct vcpu *v, uint64_t deadline_ns)
         ops->timer_changed(v, deadline_ns);
 }
 
+static void fwd_watchdog_changed(struct domain *d, uint64_t deadline_ns)
+{
+    const struct hv_backend_ops *ops = ops_of(d);
+
+    if (ops && ops->watchdog_changed)
+        ops->watchdog_changed(d, deadline_ns);
+}
+
 static void fwd_shutdown(struct domain *d, unsigned int reason)
 {
     const struct hv_backend_ops *ops = ops_of(d);
@@ -84,6 +92,7 @@ const struct hv_backend_ops backend_hv_ops = {
     .wake = fwd_wake,
     .block = fwd_block,
     .timer_changed = fwd_timer_changed,
+    .watchdog_changed = fwd_watchdog_changed,
     .shutdown = fwd_shutdown,
     .console_write = fwd_console_write,
     .map_page = fwd_map_page,

@@ -17,6 +17,7 @@ static const struct test tests[] = {
     {"mask", NULL, test_mask},
     {"ports", NULL, test_ports},
     {"debugcon", NULL, test_debugcon},
+    {"watchdog", NULL, test_watchdog},
     {"all", NULL, test_all},
 };
 

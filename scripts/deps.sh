@@ -4,7 +4,7 @@
 set -eu
 
 packages=(make gcc clang libc6-dev libxen-dev libcmocka-dev libclang-rt-14-dev
-          libelf-dev clang-format)
+          libelf-dev libseccomp-dev libcap-ng-dev clang-format)
 
 missing=()
 for p in "${packages[@]}"; do

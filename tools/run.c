@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../backend/common/sandbox.h"
 #include "run.h"
 #include "xenemu/backend.h"
 #include "xenemu/xen_public.h"
@@ -289,8 +290,16 @@ static int start_all(struct run *run)
 
 static int run_all(struct run *run)
 {
+    char err[256];
     pthread_t sup;
 
+    /* Everything that needed the host's privileges (opening images and
+     * /dev/kvm) is done: give them up before guests run, in this thread and
+     * so in every thread started from here. */
+    if (sandbox_drop_caps(err, sizeof(err))) {
+        fprintf(stderr, "xenemu: %s\n", err);
+        return RUN_EXIT_USAGE;
+    }
     if (start_supervisor(run, &sup))
         return RUN_EXIT_USAGE;
     if (start_all(run)) {

@@ -4,9 +4,11 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "sandbox.h"
 #include "vcpu_wait.h"
 #include "xenemu/sched.h"
 
@@ -137,6 +139,11 @@ static struct vtimer *take_expired(struct vtimer_service *s, uint64_t now)
 static void *vtimer_thread(void *arg)
 {
     struct vtimer_service *s = arg;
+    char err[128];
+
+    /* It raises guests' timer events: no host privilege needed. */
+    if (sandbox_drop_caps(err, sizeof(err)))
+        fprintf(stderr, "xenemu: timer thread: %s\n", err);
 
     pthread_mutex_lock(&s->lock);
     while (!s->stop) {
@@ -145,14 +152,18 @@ static void *vtimer_thread(void *arg)
 
         if (t) {
             struct vcpu *v = t->v;
+            struct domain *d = t->d;
 
-            /* Fire without our lock: vcpu_timer_fire() takes domain locks
-             * and may call timer_changed() -> vtimer_arm() right back.  A
-             * stale fire is harmless (sched.h).  (firing) makes
-             * vtimer_remove() wait until we are done with the vCPU. */
+            /* Fire without our lock: the core takes domain locks and may
+             * call timer_changed() / watchdog_changed() -> vtimer_arm()
+             * right back.  A stale fire is harmless (sched.h).  (firing)
+             * makes vtimer_remove() wait until we are done with it. */
             s->firing = t;
             pthread_mutex_unlock(&s->lock);
-            vcpu_timer_fire(v);
+            if (v)
+                vcpu_timer_fire(v);
+            else
+                sched_watchdog_fire(d);
             pthread_mutex_lock(&s->lock);
             s->firing = NULL;
             pthread_cond_broadcast(&s->fired);
@@ -221,14 +232,27 @@ void vtimer_service_destroy(struct vtimer_service *s)
     free(s);
 }
 
-void vtimer_add(struct vtimer_service *s, struct vtimer *t, struct vcpu *v)
+static void add(struct vtimer_service *s, struct vtimer *t, struct vcpu *v,
+                struct domain *d)
 {
     pthread_mutex_lock(&s->lock);
     t->v = v;
+    t->d = d;
     t->deadline = 0;
     t->next = s->list;
     s->list = t;
     pthread_mutex_unlock(&s->lock);
+}
+
+void vtimer_add(struct vtimer_service *s, struct vtimer *t, struct vcpu *v)
+{
+    add(s, t, v, NULL);
+}
+
+void vtimer_add_watchdog(struct vtimer_service *s, struct vtimer *t,
+                         struct domain *d)
+{
+    add(s, t, NULL, d);
 }
 
 void vtimer_remove(struct vtimer_service *s, struct vtimer *t)

@@ -7,8 +7,9 @@
  * checks for pending events before it calls block(); an event raised
  * between that check and the wait kicks the waiter first).
  *
- * struct vtimer_service is one thread that fires the core's vCPU one-shot
- * timers (vcpu_timer_fire()) when their deadlines pass.
+ * struct vtimer_service is one thread that fires the core's vCPU timers
+ * (vcpu_timer_fire()) and domain watchdogs (sched_watchdog_fire()) when
+ * their deadlines pass.
  */
 #ifndef XENEMU_BACKEND_VCPU_WAIT_H
 #define XENEMU_BACKEND_VCPU_WAIT_H
@@ -34,9 +35,11 @@ void vcpu_waiter_kick(struct vcpu_waiter *w);
 void vcpu_waiter_wait(struct vcpu_waiter *w, const struct hv *hv,
                       uint64_t deadline_ns);
 
-/* A vCPU's place in a timer service; embed one per vCPU. */
+/* A vCPU's (or a domain watchdog's) place in a timer service; embed one
+ * per vCPU and one per domain. */
 struct vtimer {
-    struct vcpu *v;
+    struct vcpu *v;    /* a vCPU's timers, or NULL: */
+    struct domain *d;  /* the domain's SCHEDOP_watchdog */
     uint64_t deadline; /* under the service's lock; 0 = not armed */
     struct vtimer *next;
 };
@@ -49,6 +52,10 @@ int vtimer_service_create(const struct hv *hv, struct vtimer_service **out);
 void vtimer_service_destroy(struct vtimer_service *s);
 /* Register (t) for vCPU (v), disarmed. */
 void vtimer_add(struct vtimer_service *s, struct vtimer *t, struct vcpu *v);
+/* Register (t) for (d)'s watchdog (the core's watchdog_changed() arms it;
+ * the service calls sched_watchdog_fire(d)), disarmed. */
+void vtimer_add_watchdog(struct vtimer_service *s, struct vtimer *t,
+                         struct domain *d);
 /* Unregister (t); once this returns the service no longer touches it or
  * its vCPU (an expiry being fired is waited for).  Not from the vCPU's
  * timer_changed() path. */

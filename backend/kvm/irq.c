@@ -126,6 +126,15 @@ static void op_timer_changed(struct vcpu *v, uint64_t deadline_ns)
         vtimer_arm(kv->vm->timers, &kv->timer, deadline_ns);
 }
 
+static void op_watchdog_changed(struct domain *d, uint64_t deadline_ns)
+{
+    struct vm *vm = vm_of(d);
+
+    if (vm)
+        vtimer_arm(kvm_vm_of(vm)->timers, &kvm_vm_of(vm)->watchdog_timer,
+                   deadline_ns);
+}
+
 static void op_shutdown(struct domain *d, unsigned int reason)
 {
     struct vm *vm = vm_of(d);
@@ -155,6 +164,7 @@ const struct hv_backend_ops kvm_hv_ops = {
     .wake = op_wake,
     .block = op_block,
     .timer_changed = op_timer_changed,
+    .watchdog_changed = op_watchdog_changed,
     .shutdown = op_shutdown,
     .map_page = kvm_map_page,
     .vcpu_up = op_vcpu_up,

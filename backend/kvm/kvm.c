@@ -243,6 +243,7 @@ static int kvm_vm_create(struct domain *d, const struct vm_params *p,
         snprintf(err, len, "timer thread: %s", strerror(-rc));
         goto err_cpuid;
     }
+    vtimer_add_watchdog(kvm->timers, &kvm->watchdog_timer, d);
     kvm->vcpus = calloc(kvm->nr_vcpus, sizeof(*kvm->vcpus));
     if (!kvm->vcpus) {
         snprintf(err, len, "out of memory");
@@ -259,6 +260,7 @@ err_vcpus:
     destroy_vcpus(kvm, i);
     free(kvm->vcpus);
 err_timers:
+    vtimer_remove(kvm->timers, &kvm->watchdog_timer);
     vtimer_service_destroy(kvm->timers);
 err_cpuid:
     free(kvm->cpuid);
@@ -350,6 +352,7 @@ static void kvm_vm_destroy(struct vm *vm)
     kvm_watchdog_stop(kvm); /* if vm_wait() was not called */
     destroy_vcpus(kvm, kvm->nr_vcpus);
     free(kvm->vcpus);
+    vtimer_remove(kvm->timers, &kvm->watchdog_timer);
     vtimer_service_destroy(kvm->timers);
     free(kvm->cpuid);
     free(kvm->pages);

@@ -83,6 +83,7 @@ struct kvm_vm {
     struct kvm_vcpu *vcpus;
 
     struct vtimer_service *timers;
+    struct vtimer watchdog_timer; /* SCHEDOP_watchdog's, in (timers) */
 
     /*
      * lock protects the thread bookkeeping (thread_started/joined),

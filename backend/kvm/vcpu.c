@@ -25,6 +25,7 @@
 #include "xenemu/cpuid.h"
 #include "xenemu/hypercall.h"
 #include "xenemu/sched.h"
+#include "../common/sandbox.h"
 #include "kvm.h"
 #include "xenemu/x86.h"
 #include "xenemu/guest_mem.h"
@@ -377,10 +378,29 @@ static void run_loop(struct kvm_vcpu *kv)
     }
 }
 
+/* The vCPU sandbox, its ioctls limited to the domain's vCPU fds (all made
+ * at vm_create()). */
+static int sandbox_kvm(struct kvm_vcpu *kv, char *err, size_t len)
+{
+    int fds[DOMAIN_MAX_VCPUS];
+    unsigned int n = kv->vm->nr_vcpus;
+
+    for (unsigned int i = 0; i < n; i++)
+        fds[i] = kv->vm->vcpus[i].fd;
+    return sandbox_vcpu_thread(fds, n, kv->vm->vm_fd, err, len);
+}
+
 static void vcpu_thread_run(struct kvm_vcpu *kv)
 {
     char err[256];
 
+    /* First: everything this thread does from here on, its own set-up
+     * included, is a vCPU's. */
+    if (sandbox_kvm(kv, err, sizeof(err))) {
+        kvm_log(kv->vm, "vcpu%u: %s", kv->v->id, err);
+        sched_domain_shutdown(kv->vm->vm.d, SHUTDOWN_crash);
+        return;
+    }
     if (signal_mask_setup(kv) < 0) {
         kvm_log(kv->vm, "vcpu%u: KVM_SET_SIGNAL_MASK: %s", kv->v->id,
                 strerror(errno));
@@ -438,6 +458,10 @@ static void *watchdog_thread(void *arg)
 {
     struct kvm_vm *kvm = arg;
     struct timespec ts;
+    char err[128];
+
+    if (sandbox_drop_caps(err, sizeof(err)))
+        kvm_log(kvm, "watchdog: %s", err);
 
     pthread_mutex_lock(&kvm->lock);
     while (!kvm->watchdog_stop) {

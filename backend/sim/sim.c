@@ -189,6 +189,7 @@ static int vm_init_sync(struct sim_vm *vm)
     rc = vtimer_service_create(vm->vm.d->hv, &vm->timers);
     if (rc)
         goto err_vcpus;
+    vtimer_add_watchdog(vm->timers, &vm->watchdog_timer, vm->vm.d);
     return 0;
 
 err_vcpus:
@@ -317,6 +318,7 @@ static void sim_vm_destroy(struct vm *v)
         vtimer_remove(vm->timers, &vm->vcpus[i].timer);
         vm->vcpus[i].v->backend_priv = NULL;
     }
+    vtimer_remove(vm->timers, &vm->watchdog_timer);
     vtimer_service_destroy(vm->timers);
     for (unsigned int i = 0; i < vm->nr_vcpus; i++)
         vcpu_waiter_destroy(&vm->vcpus[i].waiter);
@@ -345,6 +347,14 @@ static void sim_timer_changed(struct vcpu *v, uint64_t deadline_ns)
     vtimer_arm(sv->vm->timers, &sv->timer, deadline_ns);
 }
 
+static void sim_watchdog_changed(struct domain *d, uint64_t deadline_ns)
+{
+    struct sim_vm *vm = (struct sim_vm *)vm_of(d);
+
+    if (vm)
+        vtimer_arm(vm->timers, &vm->watchdog_timer, deadline_ns);
+}
+
 static void sim_shutdown(struct domain *d, unsigned int reason)
 {
     (void)reason;
@@ -366,6 +376,7 @@ static const struct hv_backend_ops sim_ops = {
     .wake = sim_wake,
     .block = sim_block,
     .timer_changed = sim_timer_changed,
+    .watchdog_changed = sim_watchdog_changed,
     .shutdown = sim_shutdown,
     .map_page = sim_map_page,
     .vcpu_up = sim_vcpu_up,

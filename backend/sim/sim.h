@@ -78,6 +78,7 @@ struct sim_vm {
     uint64_t ram_size;
     size_t stack_size;
     struct vtimer_service *timers;
+    struct vtimer watchdog_timer; /* SCHEDOP_watchdog's, in (timers) */
 
     pthread_mutex_t lock; /* thread states, running */
     pthread_cond_t idle;  /* signalled when running drops to 0 */

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/sandbox.h"
 #include "sim.h"
 #include "xenemu/console.h"
 #include "xenemu/cpuid.h"
@@ -260,9 +261,16 @@ static void *vcpu_thread(void *arg)
 {
     struct sim_vcpu *sv = arg;
     struct vcpu_hvm_context ctx;
+    char err[128];
     bool boot;
 
     sim_cur = sv;
+    /* The guest kernel runs on this thread: it gets the vCPU sandbox. */
+    if (sandbox_vcpu_thread(NULL, 0, -1, err, sizeof(err))) {
+        fprintf(stderr, "xenemu: vcpu%u: %s\n", sv->v->id, err);
+        sched_domain_shutdown(sv->v->domain, SHUTDOWN_crash);
+        return NULL;
+    }
     do {
         /* boot is set under the lock, by sim_vm_start(). */
         pthread_mutex_lock(&sv->vm->lock);

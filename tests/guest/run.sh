@@ -105,6 +105,11 @@ run_cases() {
         '^debugcon port: \[31mred text$' '^debugcon io: \[31mred text$' \
         '^debugcon shared: io\+port$' '^RESULT debugcon PASS'
     expect_clean debugcon "$b"
+    # SCHEDOP_watchdog: fed three times, then left to expire: the domain
+    # ends with SHUTDOWN_watchdog (exit status 1, not a crash).
+    expect watchdog "$b" 1 tests/guest/watchdog.cfg \
+        '^watchdog: slot 1 fed 3 times, now left to expire$' \
+        'wd \(domain 1, '"$b"'\): watchdog$'
     # More vCPUs than the guest kernel drives: said, not silent.
     expect vcpus-40 "$b" 0 tests/guest/vcpus-40.cfg \
         '^xenemu-guest: using 32 of 40 vCPUs \(this kernel drives at most 32\)$' \
@@ -146,13 +151,35 @@ bad_images() {
     done
 }
 
+# sandbox_check BACKEND PID: while PID's guests run, none of its threads
+# has a capability left (as root too), and its vCPU threads (one per
+# guest here) run under their seccomp filter.  GUEST_RUNTIME_THREADS
+# threads that a sanitizer's runtime started before main() (TSan's
+# background thread) are beyond xenemu's reach and not counted.
+sandbox_check() {
+    caps=$((0 - ${GUEST_RUNTIME_THREADS:-0})) filtered=0
+    for st in /proc/"$2"/task/*/status; do
+        eff=$(sed -n 's/^CapEff:[[:space:]]*//p' "$st")
+        [ "$eff" = 0000000000000000 ] || caps=$((caps + 1))
+        grep -q '^Seccomp:[[:space:]]*2$' "$st" && filtered=$((filtered + 1))
+    done
+    if [ "$caps" -le 0 ] && [ "$filtered" -ge 2 ]; then
+        echo "ok - $1 sandbox"
+        passed=$((passed + 1))
+    else
+        echo "FAIL - $1 sandbox: $caps threads with capabilities, $filtered filtered"
+        failed=$((failed + 1))
+    fi
+}
+
 # expect_signal SIG STATUS BACKEND: send SIG to a run of two long guests
 # once both have booted; every domain is reported stopped.
 expect_signal() {
     sig=$1 status=$2 b=$3
     if [ -n "$skip_why" ]; then
         echo "skip - $b signal-$sig: $skip_why"
-        skipped=$((skipped + 1))
+        echo "skip - $b sandbox: $skip_why"
+        skipped=$((skipped + 2))
         return
     fi
     log="$OUT/$b-signal-$sig.log"
@@ -166,6 +193,7 @@ expect_signal() {
         sleep 0.1
         n=$((n + 1))
     done
+    sandbox_check "$b" "$pid"
     kill -"$sig" "$pid"
     wait "$pid"
     rc=$?
