@@ -61,7 +61,7 @@ BENCH     := $(BUILD)/bench/bench_evtchn
 
 .SECONDARY:
 
-.PHONY: all build-all deps run demo check check-plain check-asan check-tsan test-run bench fuzz \
+.PHONY: all build-all deps doc-samples run demo check check-plain check-asan check-tsan test-run bench fuzz \
         install clean format format-check
 
 # A plain `make` on a fresh machine installs the build dependencies first
@@ -233,6 +233,11 @@ fuzz:
 
 $(BUILD)/fuzz_hypercall: $(BUILD)/fuzz/fuzz_hypercall.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@
+
+# The command samples in the README and docs/running.md, from real runs
+# (scripts/doc-samples.sh).
+doc-samples: build/plain/xenemu $(GUEST_IMAGE)
+	scripts/doc-samples.sh README.md docs/running.md
 
 install: $(LIB) $(TOOLS) $(GUEST_IMAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
