@@ -84,6 +84,13 @@ uint64_t arch_rdtsc(void);
 /* Spin-wait hint (pause). */
 void arch_relax(void);
 
+/* Ask Xen for a second hypercall page at guest-physical (gpa) (the MSR
+ * from CPUID base+2, as arch_hypercall_page_init() does): 0 if Xen took
+ * it, and on KVM if stub 0 and iret's `ud2` stub are there and a
+ * xen_version call through it answers (xen_version's result in
+ * *version); hypercalls keep using the first page. */
+int arch_hypercall_page_at(uint32_t cpuid_base, uint64_t gpa, long *version);
+
 /* Write (c) to Xen's HVM debug console, I/O port 0xe9
  * (XEN_HVM_DEBUGCONS_IOPORT): usable before hypercalls are. */
 void arch_debug_putc(char c);

@@ -18,6 +18,7 @@ static const struct test tests[] = {
     {"ports", NULL, test_ports},
     {"debugcon", NULL, test_debugcon},
     {"watchdog", NULL, test_watchdog},
+    {"hcpage", NULL, test_hcpage},
     {"all", NULL, test_all},
 };
 

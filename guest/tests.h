@@ -57,5 +57,6 @@ enum test_result test_mask(struct kernel *k);
 enum test_result test_ports(struct kernel *k);
 enum test_result test_debugcon(struct kernel *k);
 enum test_result test_watchdog(struct kernel *k);
+enum test_result test_hcpage(struct kernel *k);
 
 #endif /* XENEMU_GUEST_TESTS_H */

@@ -110,6 +110,9 @@ run_cases() {
     expect watchdog "$b" 1 tests/guest/watchdog.cfg \
         '^watchdog: slot 1 fed 3 times, now left to expire$' \
         'wd \(domain 1, '"$b"'\): watchdog$'
+    # The hypercall-page MSR takes any frame of RAM, below 1 MiB too.
+    expect hcpage "$b" 0 tests/guest/hcpage.cfg \
+        '^RESULT hcpage PASS gpa=0x9000 version=0x40011$'
     # More vCPUs than the guest kernel drives: said, not silent.
     expect vcpus-40 "$b" 0 tests/guest/vcpus-40.cfg \
         '^xenemu-guest: using 32 of 40 vCPUs \(this kernel drives at most 32\)$' \

@@ -75,6 +75,20 @@ int arch_hypercall_page_init(uint32_t cpuid_base)
     return 0;
 }
 
+int arch_hypercall_page_at(uint32_t cpuid_base, uint64_t gpa, long *version)
+{
+    uint32_t regs[4];
+
+    /* There is nothing in the page (the sim hypercall is a direct call):
+     * the MSR taking the frame is all there is to check. */
+    arch_cpuid(cpuid_base + 2, 0, regs);
+    if (xenemu_sim_wrmsr(regs[1], gpa))
+        return -XEN_EFAULT;
+    *version =
+        arch_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
+    return 0;
+}
+
 uint64_t arch_virt_to_phys(const void *p)
 {
     uint64_t gpa = (uint64_t)((uintptr_t)p - (uintptr_t)xenemu_sim_ram_base());

@@ -151,6 +151,31 @@ int arch_hypercall_page_init(uint32_t cpuid_base)
     return 0;
 }
 
+int arch_hypercall_page_at(uint32_t cpuid_base, uint64_t gpa, long *version)
+{
+    const uint8_t *page = (const uint8_t *)(uintptr_t)gpa; /* identity map */
+    const uint8_t *iret = page + __HYPERVISOR_iret * XENEMU_HYPERCALL_STUB_SIZE;
+    const uint8_t *xv =
+        page + __HYPERVISOR_xen_version * XENEMU_HYPERCALL_STUB_SIZE;
+    long (*call)(void);
+    uint32_t r[4];
+
+    arch_cpuid(cpuid_base + 2, 0, r);
+    wrmsr(r[1], gpa); /* a refused frame is #GP: the test crashes */
+    if (__atomic_load_n(&page[0], __ATOMIC_RELAXED) != 0xb8 ||
+        __atomic_load_n(&iret[0], __ATOMIC_RELAXED) != 0x0f ||
+        __atomic_load_n(&iret[1], __ATOMIC_RELAXED) != 0x0b)
+        return -XEN_EIO;
+    /* XENVER_version (0) needs no argument: EBX/RDI may hold anything. */
+    call = (long (*)(void))(uintptr_t)xv;
+    __asm__ volatile("xor %%edi, %%edi\n\tcall *%1"
+                     : "=a"(*version)
+                     : "r"(call)
+                     : "rdi", "rsi", "rdx", "rcx", "r8", "r9", "r10", "r11",
+                       "memory");
+    return 0;
+}
+
 /* ---- addresses ---- */
 
 uint64_t arch_virt_to_phys(const void *p)
