@@ -213,6 +213,7 @@ long do_dm_op(struct hv_call *call, uint64_t args[5])
     size_t buf_size = call->compat ? sizeof(struct compat_dm_op_buf)
                                    : sizeof(struct xen_dm_op_buf);
     struct domain *d;
+    bool self;
 
     if (!nr_bufs)
         return -XEN_ENODATA;
@@ -225,8 +226,9 @@ long do_dm_op(struct hv_call *call, uint64_t args[5])
     d = domain_by_id(call, domid);
     if (!d)
         return -XEN_ESRCH;
+    self = d == call->v->domain;
     domain_put(d);
-    if (d == call->v->domain)
+    if (self)
         return -XEN_EPERM;
     return call->v->domain->is_privileged ? NOT_YET : -XEN_EPERM;
 }
