@@ -95,17 +95,31 @@ void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns)
     pthread_mutex_unlock(&v->timer_lock);
 }
 
+/* Xen's vcpu_periodic_timer_work_locked(): an event when a period has
+ * passed since the last one (which starts at system time 0), then the
+ * next one period from the last.  Caller holds timer_lock. */
+static bool periodic_work(struct vcpu *v, uint64_t now)
+{
+    bool due = now >= v->periodic_last + v->periodic_period;
+
+    if (due)
+        v->periodic_last = now;
+    v->periodic_next = v->periodic_last + v->periodic_period;
+    return due;
+}
+
 void vcpu_periodic_set(struct vcpu *v, uint64_t period_ns)
 {
     uint64_t now = hv_now_ns(v->domain->hv);
+    bool raise = false;
 
     pthread_mutex_lock(&v->timer_lock);
     v->periodic_period = period_ns;
-    v->periodic_next = period_ns ? now + period_ns : 0;
-    timer_reprogram(v);
-    /* Xen's first period ends at once: its last event was at time 0
-     * (xen/common/sched/core.c:vcpu_periodic_timer_work_locked()). */
+    v->periodic_next = 0;
     if (period_ns)
+        raise = periodic_work(v, now);
+    timer_reprogram(v);
+    if (raise)
         evtchn_send_vcpu_virq(v, VIRQ_TIMER);
     pthread_mutex_unlock(&v->timer_lock);
 }
@@ -123,12 +137,9 @@ void vcpu_timer_fire(struct vcpu *v)
         __atomic_store_n(&v->timer_deadline, 0, __ATOMIC_RELEASE);
         raise = true;
     }
-    if (v->periodic_next && v->periodic_next <= now) {
-        /* One event however many periods passed, the next one period from
-         * now (Xen's vcpu_periodic_timer_work_locked(): last_event = now). */
-        v->periodic_next = now + v->periodic_period;
+    /* One event however many periods passed (periodic_work()). */
+    if (v->periodic_next && v->periodic_next <= now && periodic_work(v, now))
         raise = true;
-    }
     if (raise) {
         timer_reprogram(v);
         evtchn_send_vcpu_virq(v, VIRQ_TIMER);

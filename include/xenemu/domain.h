@@ -98,9 +98,11 @@ struct vcpu {
     /* Orders setting the deadline against a fire of the old one (see
      * vcpu_timer_set()); taken before the domain's event_lock. */
     pthread_mutex_t timer_lock;
-    /* VCPUOP_set_periodic_timer: period (ns, 0 = off) and the next event's
-     * system time, under timer_lock. */
+    /* VCPUOP_set_periodic_timer: period (ns, 0 = off), the system time of
+     * the last event (Xen's periodic_last_event, 0 at first) and of the
+     * next (0 = none), under timer_lock. */
     uint64_t periodic_period;
+    uint64_t periodic_last;
     uint64_t periodic_next;
 
     /* Runstate accounting (hv/runstate.c), the guest's copy of it and its

@@ -25,8 +25,9 @@
  */
 void vcpu_timer_set(struct vcpu *v, uint64_t deadline_ns);
 
-/* Run (v)'s periodic timer every (period_ns) (0 stops it): the first
- * VIRQ_TIMER at once, as Xen, then one per period. */
+/* Run (v)'s periodic timer every (period_ns) (0 stops it), as Xen's
+ * vcpu_set_periodic_timer(): VIRQ_TIMER at once if a period has passed
+ * since the last event (system time 0 at first), then one per period. */
 void vcpu_periodic_set(struct vcpu *v, uint64_t period_ns);
 
 /* The earlier deadline of (v)'s one-shot and periodic timers (what the

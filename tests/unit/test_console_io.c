@@ -123,6 +123,10 @@ static void test_line_assembly(void **state)
     assert_string_equal(log_text(), "one two\nthree\nfour\n\n");
 }
 
+/* xenemu differs (deliberate, "console output of a long line" in
+ * docs/hypercalls.md): a line is cut at CONSOLE_LINE_MAX - 1 characters;
+ * Xen's guest_console_write() prints the pbuf and the current chunk
+ * together once the pbuf would reach DOMAIN_PBUF_SIZE - 1. */
 static void test_long_line_is_split(void **state)
 {
     static char text[450];
@@ -158,6 +162,8 @@ static void test_control_characters_are_stripped(void **state)
     assert_string_equal(log_text(), "a[2Jbcd\xff\te\nz\n");
 }
 
+/* xen/drivers/char/console.c:do_console_io(): count is an unsigned int,
+ * and guest_console_write() reads nothing for a count of 0. */
 static void test_write_nothing(void **state)
 {
     struct hv_call call;
@@ -173,6 +179,8 @@ static void test_write_nothing(void **state)
     assert_int_equal(rec_domain(d)->console_len, 0);
 }
 
+/* guest_console_write(): -EFAULT when the first chunk cannot be copied
+ * (the fault classes are xenemu's). */
 static void test_write_bad_buffer_is_early_fault(void **state)
 {
     struct hv_call call;
@@ -192,7 +200,8 @@ static void test_write_fault_after_output_is_late(void **state)
 
     (void)state;
     /* 200 bytes of which the last 40 lie past RAM: the first 127-byte
-     * chunk is taken before the second faults. */
+     * chunk is taken before the second faults (guest_console_write():
+     * sizeof(kbuf) - 1 bytes per copy, -EFAULT on a failed one). */
     memset(text, 'y', 160);
     assert_int_equal(gpa_write(d, RAM_END - 160, text, 160), 0);
     assert_int_equal(cio(d, false, CONSOLEIO_write, 200, RAM_END - 160, &call),
@@ -204,7 +213,9 @@ static void test_write_fault_after_output_is_late(void **state)
 
 /* Regression: a count of 0xffffffff once copied all of guest RAM to the
  * terminal.  Now a call reads at most the budget and drops the rest
- * unread; once the budget is back, the next line says what was lost. */
+ * unread; once the budget is back, the next line says what was lost.
+ * All of this is xenemu's own (deliberate, "console budget" in
+ * docs/hypercalls.md; Xen reads the whole count, with continuations). */
 static void test_budget_bounds_a_flood(void **state)
 {
     struct hv_call call;
@@ -230,6 +241,7 @@ static void test_budget_bounds_a_flood(void **state)
     assert_int_equal(d->console.dropped, 0);
 }
 
+/* xenemu's budget (deliberate, "console budget" in docs/hypercalls.md). */
 static void test_budget_is_shared_by_both_sources(void **state)
 {
     (void)state;
@@ -249,8 +261,11 @@ static void test_policy(void **state)
         bool privileged;
         long rc;
     } cases[] = {
-        /* do_console_io(): xsm_console_io() (dummy policy: privileged
-         * domains only, except write here) before the switch. */
+        /* do_console_io(): xen/include/xsm/dummy.h:xsm_console_io()
+         * (XSM_PRIV for a domain that is not is_console) before the
+         * switch, whose default is -ENOSYS.  Write is allowed to every
+         * domain here: deliberate ("console_io write permission" in
+         * docs/hypercalls.md). */
         {CONSOLEIO_read, false, -XEN_EPERM},
         {CONSOLEIO_read, true, 0},
         {2, false, -XEN_EPERM}, /* the policy is checked first */
@@ -278,7 +293,8 @@ static void test_policy(void **state)
  * look like an error), else the bytes taken from the serial receive ring.
  * xenemu has no console input, so the ring is always empty: 0, and the
  * buffer is not touched (an unmapped one does not fault); in compat mode
- * the same, the count being 32 bits in both.
+ * the same, the count being 32 bits in both.  Deliberate ("CONSOLEIO_read"
+ * in docs/hypercalls.md); the -E2BIG check is Xen's.
  */
 static void test_read(void **state)
 {

@@ -125,7 +125,9 @@ static void test_domctl(void **state)
     d->is_privileged = false;
 }
 
-/* xen/arch/x86/mm/paging.c:paging_domctl_cont(): a shadow_op only. */
+/* xen/arch/x86/mm/paging.c:do_paging_domctl_cont(): the copy (-EFAULT),
+ * a shadow_op only (-EOPNOTSUPP), the domain lookup (-ESRCH), then
+ * xsm_domctl() (-EPERM). */
 static void test_paging_domctl_cont(void **state)
 {
     struct xen_domctl op = dc(XEN_DOMCTL_shadow_op, other->domid);

@@ -49,7 +49,9 @@ static void test_version_and_hypercall_page(void **state)
     uint32_t r[4];
 
     (void)state;
-    /* Leaf 1: major << 16 | minor (of the emulated version). */
+    /* Leaf 1: major << 16 | minor.  Xen reports itself; xenemu the
+     * emulated release (deliberate: "emulated Xen version" in
+     * docs/hypercalls.md). */
     assert_true(xen_cpuid(d->vcpus[0], XEN_CPUID_LEAF(1), 0, r));
     assert_int_equal(r[0], 0x00040003);
     /* Leaf 2: one hypercall page, MSR 0x40000000 (non-Viridian). */
@@ -107,8 +109,8 @@ static void test_time_update_is_a_usable_pvclock(void **state)
     uint64_t t0, t1, guest_now;
 
     vcpu_time_update(v, hv_rdtsc());
-    /* time.c:__update_vcpu_system_time(): the version is odd while the
-     * record changes, so it is even again and moved on by two. */
+    /* xen/arch/x86/time.c:__update_vcpu_system_time(): the version is odd while
+     * the record changes, so it is even again and moved on by two. */
     assert_int_equal(vi->time.version, before + 2);
     assert_int_not_equal(vi->time.tsc_to_system_mul, 0);
     /* Read by a guest, the clock lies between two hypervisor readings. */

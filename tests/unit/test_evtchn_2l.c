@@ -394,7 +394,9 @@ static void test_unmask_table_32(void **state)
     unmask_table(&layout32);
 }
 
-/* Checklist 6 end to end: masked send, then unmask delivers once. */
+/* Checklist 6 end to end: masked send, then unmask delivers once
+ * (xen/common/event_2l.c:evtchn_2l_set_pending() skips the selector of a
+ * masked port; evtchn_2l_unmask() sets it and the upcall if pending). */
 static void test_masked_send_then_unmask(void **state)
 {
     struct hv *hv = harness_hv();
@@ -425,7 +427,9 @@ static void test_masked_send_then_unmask(void **state)
 /*
  * A 32-bit guest's mask bitmap is at 2176, its selector at byte 4 of
  * vcpu_info and one selector bit covers 32 ports; bits at the 64-bit
- * places mean nothing to it.
+ * places mean nothing to it (the compat shared_info/vcpu_info layouts of
+ * xen/include/public/xen.h as compiled for x86_32, used when
+ * has_32bit_shinfo(): xen/include/xen/shared.h; BITS_PER_EVTCHN_WORD 32).
  */
 static void test_compat_layout_places(void **state)
 {
@@ -461,7 +465,9 @@ static void test_compat_layout_places(void **state)
     hv_destroy(hv);
 }
 
-/* 64-bit: the last port, 4095, is bit 63 of word 63 and selector bit 63. */
+/* 64-bit: the last port, 4095, is bit 63 of word 63 and selector bit 63
+ * (evtchn_2l_set_pending(); close clears it: evtchn_free() calls
+ * evtchn_port_clear_pending(), xen/common/event_channel.c). */
 static void test_port_4095(void **state)
 {
     struct hv *hv = harness_hv();
@@ -485,7 +491,10 @@ static void test_port_4095(void **state)
 
 /* ---- other sources of events -------------------------------------------- */
 
-/* Closing a port clears its pending bit (and nothing else). */
+/* Closing a port clears its pending bit (and nothing else):
+ * xen/common/event_channel.c:evtchn_close() frees the port through
+ * evtchn_free(), which calls evtchn_port_clear_pending(); the mask bit is
+ * not touched.  get_free_port() hands out the lowest free port again. */
 static void test_close_clears_pending(void **state)
 {
     struct hv *hv = harness_hv();
@@ -509,7 +518,9 @@ static void test_close_clears_pending(void **state)
 }
 
 /* Checklist 5: the new local port of bind_interdomain is pending, on its
- * notify vCPU (0), even though nobody sent anything. */
+ * notify vCPU (0), even though nobody sent anything
+ * (xen/common/event_channel.c:evtchn_bind_interdomain() raises the local
+ * port with evtchn_port_set_pending()). */
 static void test_bind_interdomain_pending(void **state)
 {
     struct hv *hv = harness_hv();
@@ -538,7 +549,12 @@ static void test_bind_interdomain_pending(void **state)
     hv_destroy(hv);
 }
 
-/* VIRQs raised by the hypervisor reach the vCPU they are bound to. */
+/* VIRQs raised by the hypervisor reach the vCPU they are bound to:
+ * xen/common/event_channel.c:send_guest_vcpu_virq() (the vCPU's own
+ * binding) and send_guest_global_virq() (vCPU 0's binding, delivered to
+ * the port's notify_vcpu_id, which bind_vcpu moves).  Ignoring a VIRQ
+ * number >= NR_VIRQS is xenemu's guard on its internal API (Xen's callers
+ * never pass one). */
 static void test_virq_delivery(void **state)
 {
     struct hv *hv = harness_hv();
@@ -585,7 +601,10 @@ static void test_virq_delivery(void **state)
 /*
  * 4.1 step 3: a raise that makes a port newly pending wakes the vCPU
  * polling it (or polling "many"), once; an already pending port wakes
- * nobody.  Masked ports wake pollers too.
+ * nobody.  Masked ports wake pollers too.  evtchn_2l_set_pending() calls
+ * xen/common/event_channel.c:evtchn_check_pollers() after a newly set
+ * pending bit, masked or not, which wakes pollers of that port or of
+ * "many" (poll_evtchn <= 0).
  */
 static void test_pollers_woken(void **state)
 {

@@ -219,6 +219,10 @@ struct init_case {
     long rc;
 };
 
+/* xen/common/event_fifo.c:evtchn_fifo_init_control(): domain_vcpu()'s
+ * -ENOENT, then the offset (past PAGE_SIZE - 64, or not 8-aligned:
+ * -EINVAL), then map_control_block() (-EINVAL if the vCPU has one, or for
+ * a frame map_guest_page() refuses). */
 static const struct init_case init_cases[] = {
     {"good", false, 0, 0, 0, 0},
     {"highest offset 4024", false, 0, 4024, 0, 0},
@@ -304,6 +308,11 @@ static void test_control_block_offsets(void **state)
 
 /* ---- expand_array (5.2) ------------------------------------------------- */
 
+/* xen/common/event_fifo.c:evtchn_fifo_expand_array() (-EOPNOTSUPP before
+ * init_control) and add_page_to_event_array() (-ENOSPC after
+ * EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES, 128, before the frame is looked at;
+ * -EINVAL for a bad frame); reset drops the array
+ * (xen/common/event_channel.c:evtchn_reset()). */
 static void test_expand_array_limits(void **state)
 {
     struct hv *hv = harness_hv();
@@ -367,6 +376,12 @@ struct prio_case {
     long rc;
 };
 
+/* xen/common/event_channel.c:evtchn_set_priority(): -EINVAL for a port
+ * with no channel first; then xen/common/event_channel.h:
+ * evtchn_port_set_priority(): -ENOSYS under 2-level (no set_priority
+ * op), -EACCES for an unusable port; then
+ * xen/common/event_fifo.c:evtchn_fifo_set_priority() (-EINVAL past
+ * EVTCHN_FIFO_PRIORITY_MIN). */
 static const struct prio_case prio_cases[] = {
     {"lowest", true, 1, EVTCHN_FIFO_PRIORITY_MIN, 0},
     {"highest", true, 1, EVTCHN_FIFO_PRIORITY_MAX, 0},

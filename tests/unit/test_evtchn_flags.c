@@ -266,8 +266,9 @@ static void test_sub_ops_under_every_config(void **state)
             run_sub_case(&configs[i], &sub_cases[j]);
 }
 
-/* The sub-op number is 32 bits (Xen's int cmd): upper bits of RDI are
- * ignored. */
+/* The sub-op number is 32 bits (the int cmd of
+ * xen/common/event_channel.c:do_event_channel_op()): upper bits of RDI
+ * are ignored. */
 static void test_cmd_upper_bits_ignored(void **state)
 {
     struct hv *hv = harness_hv();
@@ -288,7 +289,10 @@ static void test_cmd_upper_bits_ignored(void **state)
 /*
  * A FIFO-aware guest booting (Linux's xen_init_IRQ): init_control, and on
  * any error the 2-level ABI.  With FIFO hidden the guest never leaves
- * 2-level, at any step; with FIFO available the whole FIFO setup works.
+ * 2-level, at any step; with FIFO available the whole FIFO setup works
+ * (xen/common/event_fifo.c:evtchn_fifo_init_control() and
+ * evtchn_fifo_expand_array()).  The hidden answers are the deliberate
+ * -ENOSYS of the header.
  */
 static void test_boot_sequence_per_config(void **state)
 {
@@ -426,6 +430,12 @@ static void run_limit_case(const struct limit_case *c)
     hv_destroy(hv);
 }
 
+/* xen/common/event_channel.c:get_free_port(): the lowest free port, and
+ * -ENOSPC once a port would pass d->max_evtchn_port or max_evtchns()
+ * (xen/common/event_channel.h: 4096 / 1024 ports under 2-level by word
+ * size, EVTCHN_FIFO_NR_CHANNELS under FIFO); the FIFO event array's size
+ * does not limit allocation (evtchn_allocate_port() does not look at it).
+ * The default of 1023 is the harness's, as xl's. */
 static void test_max_evtchn_port(void **state)
 {
     (void)state;
@@ -433,7 +443,11 @@ static void test_max_evtchn_port(void **state)
         run_limit_case(&limit_cases[i]);
 }
 
-/* FIFO past 4095: the event array covers what max_evtchn_port allows. */
+/* FIFO past 4095: the event array covers what max_evtchn_port allows
+ * (xen/common/event_fifo.c:evtchn_fifo_set_pending() links the port at
+ * the default priority's tail); after EVTCHNOP_reset the domain is back
+ * on 2-level (xen/common/event_channel.c:evtchn_reset()), whose limit is
+ * 4096 ports again. */
 static void test_fifo_ports_above_4095_deliver(void **state)
 {
     struct hv *hv = harness_hv();
@@ -507,6 +521,15 @@ static const struct create_case create_cases[] = {
     {"reserved domid 0x7fff", 0x7fff, HVM, 1, 0, 0},
 };
 
+/* Creation checks as xen/common/domain.c:sanitise_domain_config()
+ * (unknown CDF flags, max_vcpus 0, hap without hvm: -EINVAL) and
+ * xen/arch/x86/domain.c:arch_sanitise_domain_config() (more than
+ * HVM_MAX_VCPUS, 128: -EINVAL), with a reserved or zero domid meaning
+ * "pick one" (xen/common/domctl.c:do_domctl() XEN_DOMCTL_createdomain).
+ * xenemu's own: XEN_DOMCTL_CDF_disable_fifo (bit 24, deliberate, see
+ * docs/hypercalls.md), the emulated-version range, and refusing PV
+ * (xenemu has no PV guests; a 4.17 build with CONFIG_PV accepts one, its
+ * -EINVAL is that of a build without PV). */
 static void test_domain_create_checks(void **state)
 {
     (void)state;
@@ -548,7 +571,9 @@ static void test_domain_create_checks(void **state)
     }
 }
 
-/* A domid in use is -EEXIST, and the domain holding it is untouched. */
+/* A domid in use is -EEXIST, and the domain holding it is untouched:
+ * xen/common/domctl.c:do_domctl() XEN_DOMCTL_createdomain checks
+ * is_free_domid() before domain_create() looks at the configuration. */
 static void test_domain_create_domid_in_use(void **state)
 {
     struct hv *hv = harness_hv();

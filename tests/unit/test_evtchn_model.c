@@ -354,6 +354,7 @@ static void touch(struct ctx *c, struct mdom *md, uint32_t port)
     c->ntouched++;
 }
 
+/* rcu_lock_domain_by_id(): the domain of that id, or none. */
 static struct mdom *m_find(struct ctx *c, domid_t id)
 {
     for (unsigned i = 0; i < NR_MDOMS; i++)
@@ -362,17 +363,22 @@ static struct mdom *m_find(struct ctx *c, domid_t id)
     return NULL;
 }
 
-/* A domid argument where DOMID_SELF names the caller. */
+/* A domid argument where DOMID_SELF names the caller
+ * (xen/common/domain.c:rcu_lock_domain_by_any_id()). */
 static struct mdom *m_any(struct ctx *c, struct mdom *caller, domid_t id)
 {
     return id == DOMID_SELF ? caller : m_find(c, id);
 }
 
+/* XSM_TARGET of xen/include/xsm/dummy.h:xsm_default_action(): itself or
+ * a privileged caller.  xenemu has no device-model targets (deliberate,
+ * "event-channel permissions" in docs/hypercalls.md). */
 static bool m_may_control(const struct mdom *caller, const struct mdom *t)
 {
     return caller == t || caller->priv;
 }
 
+/* xen/include/xen/event.h:evtchn_usable(): neither FREE nor RESERVED. */
 static bool m_usable(const struct mport *p)
 {
     return p->state > S_RESERVED;
@@ -416,7 +422,8 @@ static bool has_word(const struct mdom *md, uint32_t port)
     return md->fifo && port < md->fifo_pages * PAGE_WORDS;
 }
 
-/* 4.1: vcpu_mark_events_pending(). */
+/* 4.1: xen/arch/x86/domain.c:vcpu_mark_events_pending() (a kick only on
+ * the 0 -> 1 of evtchn_upcall_pending). */
 static void m_mark_upcall(struct mdom *md, uint32_t vi)
 {
     if (!md->v[vi].upcall) {
@@ -425,7 +432,8 @@ static void m_mark_upcall(struct mdom *md, uint32_t vi)
     }
 }
 
-/* 4.1: raise (port) on vCPU (vi), 2-level. */
+/* 4.1: raise (port) on vCPU (vi), 2-level:
+ * xen/common/event_2l.c:evtchn_2l_set_pending(). */
 static void m_raise_2l(struct mdom *md, uint32_t vi, uint32_t port)
 {
     if (port >= L2_PORTS || bit(md->pend, port))
@@ -490,7 +498,9 @@ static uint32_t m_queue_last(const struct mdom *md, uint32_t vi, uint32_t prio)
  * nor LINKED, the event is linked.  A queue is simply the events LINKED on
  * it, in link order; a new event goes after the last one (that word's LINK
  * field), or, if the queue is empty, into head[] and then the ready bit,
- * whose 0 -> 1 raises the upcall.
+ * whose 0 -> 1 raises the upcall.  xen/common/event_fifo.c:
+ * evtchn_fifo_set_pending() (no word: evtchn->pending; no control block:
+ * nothing, before PENDING is set).
  */
 static void m_raise_fifo(struct ctx *c, struct mdom *md, uint32_t vi,
                          uint32_t port)
@@ -546,6 +556,8 @@ static void m_raise(struct ctx *c, struct mdom *md, uint32_t port)
         m_raise_2l(md, vi, port);
 }
 
+/* Ports become valid a bucket at a time:
+ * xen/common/event_channel.c:evtchn_allocate_port(). */
 static void m_grow(struct mdom *md, uint32_t n)
 {
     n = (n + BUCKET - 1) / BUCKET * BUCKET;
@@ -555,7 +567,10 @@ static void m_grow(struct mdom *md, uint32_t n)
 }
 
 /* 6.3 get_free_port: the lowest free, not busy (FIFO: LINKED) port below
- * max_evtchn_port + 1 and the ABI's limit. */
+ * max_evtchn_port + 1 and the ABI's limit
+ * (xen/common/event_channel.c:get_free_port() and evtchn_allocate_port(),
+ * xen/common/event_channel.h:evtchn_is_busy() being
+ * xen/common/event_fifo.c:evtchn_fifo_is_busy()). */
 static int m_get_free_port(struct mdom *md, uint32_t *out)
 {
     uint32_t abi = md->fifo ? EVTCHN_FIFO_NR_CHANNELS : L2_PORTS;
@@ -577,6 +592,8 @@ static int m_get_free_port(struct mdom *md, uint32_t *out)
     return -XEN_ENOSPC;
 }
 
+/* A bind: the state, the notify vCPU, and evtchn_port_init()'s default
+ * priority (xen/common/event_fifo.c:evtchn_fifo_init()). */
 static struct mport *m_claim(struct ctx *c, struct mdom *md, uint32_t port,
                              uint8_t state, uint32_t vcpu)
 {
@@ -589,7 +606,8 @@ static struct mport *m_claim(struct ctx *c, struct mdom *md, uint32_t port,
     return p;
 }
 
-/* 6.3 evtchn_free: clear the pending bit, back to FREE, notify vCPU 0. */
+/* 6.3 evtchn_free: clear the pending bit, back to FREE, notify vCPU 0
+ * (xen/common/event_channel.c:evtchn_free()). */
 static void m_free(struct ctx *c, struct mdom *md, uint32_t port)
 {
     struct mport *p = &md->p[port];
@@ -608,6 +626,8 @@ static void m_free(struct ctx *c, struct mdom *md, uint32_t port)
 /* ------------------------------------------------------------------ */
 /* The operations (section 6.4), as the model sees them                */
 
+/* xen/common/event_channel.c:evtchn_alloc_unbound(): lookup (-ESRCH),
+ * get_free_port(), then xsm_evtchn_unbound() (XSM_TARGET, -EPERM). */
 static int m_alloc_unbound(struct ctx *c, struct mdom *caller, domid_t dom,
                            domid_t remote, uint32_t *port)
 {
@@ -626,6 +646,9 @@ static int m_alloc_unbound(struct ctx *c, struct mdom *caller, domid_t dom,
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_bind_interdomain(): lookup (-ESRCH),
+ * get_free_port(), the remote port unbound and offered to the caller
+ * (-EINVAL); the new local port is raised. */
 static int m_bind_interdomain(struct ctx *c, struct mdom *caller, domid_t rdom,
                               uint32_t rport, uint32_t *lport)
 {
@@ -654,6 +677,9 @@ static int m_bind_interdomain(struct ctx *c, struct mdom *caller, domid_t rdom,
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_bind_virq() (4.17): -EINVAL past
+ * NR_VIRQS or for a global VIRQ off vCPU 0, domain_vcpu()'s -ENOENT,
+ * -EEXIST if bound, then get_free_port(). */
 static int m_bind_virq(struct ctx *c, struct mdom *md, uint32_t virq,
                        uint32_t vcpu, uint32_t *port)
 {
@@ -679,6 +705,8 @@ static int m_bind_virq(struct ctx *c, struct mdom *md, uint32_t virq,
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_bind_ipi(): domain_vcpu()'s -ENOENT,
+ * then get_free_port(). */
 static int m_bind_ipi(struct ctx *c, struct mdom *md, uint32_t vcpu,
                       uint32_t *port)
 {
@@ -695,8 +723,10 @@ static int m_bind_ipi(struct ctx *c, struct mdom *md, uint32_t vcpu,
 
 /*
  * xen/common/event_channel.c:evtchn_bind_pirq() of 4.17 for an HVM domain
- * on x86: pirq >= nr_pirqs -EINVAL (nr_pirqs of a domU: 16 ISA GSIs + 32
- * extra_domU_irqs, xen/common/domain.c:domain_create()), already bound
+ * on x86: pirq >= nr_pirqs -EINVAL (nr_pirqs of a domU: the host's GSIs,
+ * at least 16, + 32 extra_domU_irqs, xen/common/domain.c:domain_create();
+ * xenemu uses that least value, 48, for every domain: deliberate,
+ * "nr_pirqs" in docs/hypercalls.md), already bound
  * -EEXIST, then a port on vCPU 0 that nothing raises (no -EPERM for HVM,
  * no pirq_guest_bind()).
  */
@@ -719,6 +749,9 @@ static int m_bind_pirq(struct ctx *c, struct mdom *md, uint32_t pirq,
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_close(): -EINVAL for an invalid,
+ * free or reserved port; a VIRQ is unbound, an interdomain peer goes back
+ * to unbound (offered to this domain); then evtchn_free(). */
 static int m_close(struct ctx *c, struct mdom *md, uint32_t port)
 {
     struct mport *p;
@@ -742,6 +775,8 @@ static int m_close(struct ctx *c, struct mdom *md, uint32_t port)
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_send(): interdomain raises the peer's
+ * port, IPI its own, unbound drops the event (0), anything else -EINVAL. */
 static int m_send(struct ctx *c, struct mdom *md, uint32_t port)
 {
     struct mport *p;
@@ -763,6 +798,9 @@ static int m_send(struct ctx *c, struct mdom *md, uint32_t port)
     }
 }
 
+/* xen/common/event_channel.c:evtchn_status(): lookup (-ESRCH), invalid
+ * port (-EINVAL), xsm_evtchn_status() (XSM_TARGET, -EPERM); free and
+ * reserved ports read as closed; vcpu is notify_vcpu_id. */
 static int m_status(struct ctx *c, struct mdom *caller, domid_t dom,
                     uint32_t port, struct evtchn_status *st)
 {
@@ -805,6 +843,9 @@ static int m_status(struct ctx *c, struct mdom *caller, domid_t dom,
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_bind_vcpu(): domain_vcpu()'s -ENOENT
+ * before the port (-EINVAL); global VIRQs, unbound, interdomain and PIRQ
+ * ports move, anything else -EINVAL. */
 static int m_bind_vcpu(struct ctx *c, struct mdom *md, uint32_t port,
                        uint32_t vcpu)
 {
@@ -831,7 +872,11 @@ static int m_bind_vcpu(struct ctx *c, struct mdom *md, uint32_t port,
     }
 }
 
-/* 4.2 / 5.6. */
+/* 4.2 / 5.6: xen/common/event_channel.c:evtchn_unmask() (-EINVAL for an
+ * invalid port; xen/common/event_channel.h:evtchn_port_unmask() does
+ * nothing for an unusable one),
+ * xen/common/event_2l.c:evtchn_2l_unmask(),
+ * xen/common/event_fifo.c:evtchn_fifo_unmask(). */
 static int m_unmask(struct ctx *c, struct mdom *md, uint32_t port)
 {
     struct mport *p;
@@ -860,6 +905,7 @@ static int m_unmask(struct ctx *c, struct mdom *md, uint32_t port)
     return 0;
 }
 
+/* The FIFO state xen/common/event_fifo.c:evtchn_fifo_destroy() drops. */
 static void m_fifo_reset_state(struct mdom *md)
 {
     memset(md->word, 0, sizeof(md->word));
@@ -875,6 +921,10 @@ static void m_fifo_reset_state(struct mdom *md)
     md->fifo_pages = 0;
 }
 
+/* xen/common/event_channel.c:do_event_channel_op() EVTCHNOP_reset and
+ * evtchn_reset(): lookup (-ESRCH), XSM_TARGET (-EPERM), another domain
+ * not paused by its controller (-EINVAL), reset_cont with none in progress
+ * (-EBUSY); every port closed, and back to 2-level from FIFO. */
 static int m_reset(struct ctx *c, struct mdom *caller, domid_t dom, bool cont)
 {
     struct mdom *t = m_any(c, caller, dom);
@@ -898,6 +948,12 @@ static int m_reset(struct ctx *c, struct mdom *caller, domid_t dom, bool cont)
     return 0;
 }
 
+/* xen/common/event_channel.c:evtchn_set_priority() (-EINVAL for an
+ * invalid port), xen/common/event_channel.h:evtchn_port_set_priority()
+ * (-ENOSYS under 2-level,
+ * -EACCES for an unusable port), xen/common/event_fifo.c:
+ * evtchn_fifo_set_priority() (-EINVAL past EVTCHN_FIFO_PRIORITY_MIN).
+ * The first -ENOSYS, FIFO hidden, is deliberate (see the header). */
 static int m_set_priority(struct ctx *c, struct mdom *md, uint32_t port,
                           uint32_t prio)
 {
@@ -916,7 +972,8 @@ static int m_set_priority(struct ctx *c, struct mdom *md, uint32_t port,
     return 0;
 }
 
-/* 5.2: a new event-array page; raise what was remembered for it. */
+/* 5.2: a new event-array page; raise what was remembered for it
+ * (xen/common/event_fifo.c:add_page_to_event_array() and setup_ports()). */
 static void m_expand(struct ctx *c, struct mdom *md)
 {
     uint32_t first = md->fifo_pages * PAGE_WORDS;
@@ -1420,7 +1477,15 @@ static void step_set_priority(struct ctx *c, struct mdom *md, unsigned vi)
 }
 
 /* init_control (registering a vCPU of a FIFO domain, or failing), or
- * expand_array. */
+ * expand_array.  Expected: xen/common/event_fifo.c:
+ * evtchn_fifo_init_control() (domain_vcpu()'s -ENOENT, then -EINVAL for
+ * the offset, then map_control_block(): -EINVAL if registered or for a
+ * frame map_guest_page() refuses; link_bits copied back only on success,
+ * xen/common/event_channel.c:do_event_channel_op()) and
+ * evtchn_fifo_expand_array() (-EOPNOTSUPP before init_control) with
+ * add_page_to_event_array() (-ENOSPC past EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES,
+ * -EINVAL for a bad frame).  The -ENOSYS with FIFO hidden is deliberate
+ * (see the header). */
 static void step_fifo_setup(struct ctx *c, struct mdom *md, unsigned vi)
 {
     if (chance(c, 50)) {
@@ -1495,6 +1560,8 @@ static void step_fifo_setup(struct ctx *c, struct mdom *md, unsigned vi)
     }
 }
 
+/* bind_pirq (m_bind_pirq()), or a sub-op number do_event_channel_op()
+ * has no case for: its default -ENOSYS, nothing copied back. */
 static void step_other_cmd(struct ctx *c, struct mdom *md, unsigned vi)
 {
     if (chance(c, 50)) {
@@ -1522,6 +1589,10 @@ static void step_other_cmd(struct ctx *c, struct mdom *md, unsigned vi)
     }
 }
 
+/* xen/common/event_channel.c:send_guest_vcpu_virq() /
+ * send_guest_global_virq(): the bound port is raised; a VIRQ number past
+ * NR_VIRQS is ignored by xenemu's internal API (no Xen caller passes
+ * one). */
 static void step_raise_virq(struct ctx *c, struct mdom *md)
 {
     uint32_t virq = chance(c, 95) ? pick_virq(c) : NR_VIRQS + below(c, 3);

@@ -597,12 +597,13 @@ static const struct op_case cases[] = {
      ARG(bind_ipi, .vcpu = 9999), -XEN_ENOENT, .prep = prep_fill_a},
 
     /* bind_pirq {pirq, flags}: xen/common/event_channel.c:evtchn_bind_pirq()
-     * of 4.17 on x86 for an HVM caller: -EINVAL for pirq >= nr_pirqs (48 for
-     * a domU: 16 ISA GSIs + 32 extra_domU_irqs, xen/common/domain.c:
-     * domain_create()), no -EPERM for HVM, -EEXIST when bound, else a PIRQ
-     * port on vCPU 0 that nothing raises.  xenemu gives dom0 the domU
-     * nr_pirqs (a deliberate difference: Xen's arch_hwdom_irqs() depends on
-     * the host). */
+     * of 4.17 on x86 for an HVM caller: -EINVAL for pirq >= nr_pirqs (for
+     * a domU nr_static_irqs, the host's nr_irqs_gsi, + 32 extra_domU_irqs,
+     * xen/common/domain.c:domain_create()), no -EPERM for HVM, -EEXIST
+     * when bound, else a PIRQ port on vCPU 0 that nothing raises.  xenemu
+     * uses 48, the least a 4.17 domU can have (16 GSIs + 32), for every
+     * domain, dom0 included (deliberate, "nr_pirqs" in docs/hypercalls.md:
+     * Xen's value depends on the host). */
     {"bind_pirq 1", W_A, EVTCHNOP_bind_pirq, ARG(bind_pirq, .pirq = 1), 0,
      A_FREE, .st = {ST(W_A, A_FREE, EVTCHNSTAT_pirq, 0, 1, 0)}},
     {"bind_pirq 0", W_A, EVTCHNOP_bind_pirq, ARG(bind_pirq, .pirq = 0), 0,
@@ -967,7 +968,11 @@ static void test_bad_argument_pointer(void **state)
 
 /*
  * A 32-bit caller passes the same layouts in EBX/ECX: the upper halves of
- * the registers are ignored.
+ * the registers are ignored (xen/arch/x86/hvm/hypercall.c:hvm_hypercall()
+ * passes EBX/ECX in 32-bit mode; the event-channel structs have no
+ * compat translation: event_channel_op is "do" in the hvm32 column of
+ * xen/include/hypercall-defs.c).  bind_ipi then as in
+ * xen/common/event_channel.c:evtchn_bind_ipi().
  */
 static void test_compat_caller(void **state)
 {
@@ -995,7 +1000,10 @@ static void test_compat_caller(void **state)
  * the result is -EFAULT and the operation is not undone.  The argument is
  * mapped read-only through the guest's page tables, so it can be read but
  * not written.  The fault is "late" after side effects, "early" for
- * status, which has none.
+ * status, which has none (the fault classes are xenemu's).  Xen:
+ * xen/common/event_channel.c:do_event_channel_op() copies the struct back
+ * after a successful operation (-EFAULT if it cannot) and only for the
+ * sub-ops with OUT fields.
  */
 static void test_copy_out_fault_no_rollback(void **state)
 {
@@ -1050,7 +1058,10 @@ static void test_copy_out_fault_no_rollback(void **state)
 }
 
 /* A reset in progress makes another reset -EBUSY; reset_cont finishes it
- * (xen/common/event_channel.c:evtchn_reset()). */
+ * (xen/common/event_channel.c:evtchn_reset()).  Where the reset stops is
+ * xenemu's: it always preempts after a multiple of 64 ports, Xen only when
+ * hypercall_preempt_check() asks (deliberate, "EVTCHNOP_reset preemption"
+ * in docs/hypercalls.md). */
 static void test_reset_in_progress(void **state)
 {
     struct world w;
@@ -1087,7 +1098,9 @@ static void test_reset_in_progress(void **state)
     world_down(&w);
 }
 
-/* A hypercall reset runs its continuations to the end. */
+/* A hypercall reset runs its continuations to the end: 0 to the guest,
+ * every port closed (xen/common/event_channel.c:evtchn_reset(), whose
+ * -ERESTART do_event_channel_op() turns into a continuation). */
 static void test_reset_continuations(void **state)
 {
     struct world w;

@@ -227,6 +227,12 @@ static unsigned int walk_queue(struct domain *d, uint64_t cb_gfn, uint64_t arr,
 /*
  * XSA-107: events bound or moved to a vCPU without a FIFO control block,
  * while vCPU 0 has none either, must be dropped (Xen dereferenced NULL).
+ * 4.17.7: xen/common/event_fifo.c:evtchn_fifo_init_control() gives every
+ * vCPU its queues (setup_control_block()), and evtchn_fifo_set_pending()
+ * does nothing, not even PENDING, on a vCPU whose control block is not
+ * mapped; an event already linked stays linked where it is.  The 2-level
+ * pending event is carried by setup_ports() and raised by
+ * add_page_to_event_array() on vCPU 0, which drops it.
  */
 static void test_xsa_107(void **state)
 {
@@ -315,7 +321,10 @@ static long poll_one(struct domain *d, evtchn_port_t port)
  * XSA-221: polling an in-range port that was never allocated (its group of
  * channels does not exist) must be -EINVAL, not a NULL dereference; also
  * in FIFO mode, far beyond any event word.  Checked through SCHEDOP_poll
- * and through evtchn_poll_check(), which SCHEDOP_poll relies on.
+ * and through evtchn_poll_check(), which SCHEDOP_poll relies on.  4.17.7:
+ * xen/include/xen/event.h:evtchn_port_poll() (-EINVAL unless
+ * port_is_valid() and evtchn_usable(), else the pending bit) as used by
+ * xen/common/sched/core.c:do_poll().
  */
 static void test_xsa_221(void **state)
 {
@@ -423,7 +432,12 @@ static void *xsa338_user(void *arg)
  * XSA-338: a FIFO guest with ports above 4095 resets (back to 2-level,
  * whose limit is 4096) while another vCPU uses those ports.  A once-valid
  * port must stay valid (status works, send/close fail cleanly), never turn
- * into an out-of-bounds access.
+ * into an out-of-bounds access.  4.17.7: d->valid_evtchns never shrinks
+ * (xen/include/xen/event.h:port_is_valid()), so after
+ * xen/common/event_channel.c:evtchn_reset() a high port reads "closed"
+ * (evtchn_status()), unmask is 0 (evtchn_unmask()), send and close are
+ * -EINVAL (evtchn_send(), evtchn_close()), and get_free_port() stops at
+ * the 2-level limit (-ENOSPC).
  */
 static void test_xsa_338(void **state)
 {
@@ -564,7 +578,9 @@ static void *xsa340_status(void *arg)
 /*
  * XSA-340: a port returned by an allocation that grew the table must be
  * fully usable by another CPU at once (the group published before the
- * count of valid ports).
+ * count of valid ports: xen/common/event_channel.c:evtchn_allocate_port()).
+ * Results as evtchn_alloc_unbound(), evtchn_bind_interdomain() (the local
+ * port raised), evtchn_send() and evtchn_status().
  */
 static void test_xsa_340(void **state)
 {
@@ -614,7 +630,11 @@ static void test_xsa_340(void **state)
 /*
  * XSA-342: a 32-bit guest under 2-level gets at most port 1023, whatever
  * its max_evtchn_port; and ports it opened in 64-bit mode above 1023 can
- * no longer touch its (smaller) shared_info bitmaps.
+ * no longer touch its (smaller) shared_info bitmaps.  4.17.7:
+ * xen/common/event_channel.h:max_evtchns() is 32 * 32 for a
+ * has_32bit_shinfo() domain, so get_free_port() answers -ENOSPC past 1023
+ * for every way of opening a port; xen/common/event_2l.c's operations
+ * ignore ports past that limit.
  */
 static void test_xsa_342(void **state)
 {
@@ -758,7 +778,13 @@ static void *xsa343_opener(void *arg)
 /*
  * XSA-343: EVTCHNOP_reset races with vCPUs opening ports, sending,
  * unmasking and switching to FIFO.  Reset returns 0 or -EAGAIN (ports
- * opened meanwhile), nothing crashes, and the port table adds up.
+ * opened meanwhile), nothing crashes, and the port table adds up.  The
+ * allowed results: xen/common/event_channel.c:evtchn_reset() (-EAGAIN when
+ * ports remain), get_free_port() (-ENOSPC), evtchn_send() and
+ * evtchn_close() (-EINVAL), xen/common/event_fifo.c:
+ * evtchn_fifo_init_control() / evtchn_fifo_expand_array() (-EINVAL,
+ * -EOPNOTSUPP, -ENOSPC), xen/common/event_channel.h:
+ * evtchn_port_set_priority() (-ENOSYS, -EACCES).
  */
 static void test_xsa_343(void **state)
 {
@@ -799,7 +825,10 @@ static void test_xsa_343(void **state)
 /*
  * XSA-344: closing ~100 000 ports (EVTCHNOP_reset, domain destruction)
  * must not be one long non-preemptible loop: reset is preempted every 64
- * ports and continued with EVTCHNOP_reset_cont.
+ * ports and continued with EVTCHNOP_reset_cont.  4.17.7's
+ * xen/common/event_channel.c:evtchn_reset() checks for preemption every 64
+ * ports; that xenemu always preempts there is deliberate ("EVTCHNOP_reset
+ * preemption" in docs/hypercalls.md).
  */
 static void test_xsa_344(void **state)
 {
@@ -915,7 +944,9 @@ static void *xsa358_sender(void *arg)
  * XSA-358: a vCPU's control block is mapped (init_control) while a peer
  * sends to ports bound to that vCPU and to others: a raiser must see the
  * queue heads set up whenever it sees the block, and the queues must come
- * out consistent.
+ * out consistent (4.17.7: xen/common/event_fifo.c:map_control_block() sets
+ * the queue heads before publishing the block; evtchn_fifo_set_pending()
+ * drops events for a vCPU with no block).
  */
 static void test_xsa_358(void **state)
 {
@@ -1030,7 +1061,10 @@ static void *xsa359_ipi(void *arg)
  * interdomain sends from a peer and IPIs from its other vCPU.  No event is
  * lost across the switch: each is either carried over from 2-level or
  * remembered until its page arrives, so in the end every port is pending
- * and on vCPU 0's queue exactly once.
+ * and on vCPU 0's queue exactly once.  4.17.7: evtchn_fifo_init_control()
+ * switches under the event lock; setup_ports() carries 2-level pending
+ * bits, evtchn_fifo_set_pending() remembers events with no word yet, and
+ * add_page_to_event_array() raises them (xen/common/event_fifo.c).
  */
 static void test_xsa_359(void **state)
 {
@@ -1187,6 +1221,9 @@ static void *xsa505_switcher(void *arg)
 /*
  * XSA-505: expand_array decides whether FIFO is active under the event
  * lock, so it cannot race with a reset tearing the FIFO state down.
+ * 4.17.7: xen/common/event_fifo.c:evtchn_fifo_expand_array() (-EOPNOTSUPP
+ * while 2-level) with add_page_to_event_array() (-ENOSPC when full), and
+ * xen/common/event_channel.c:evtchn_reset() back to 2-level.
  */
 static void test_xsa_505(void **state)
 {

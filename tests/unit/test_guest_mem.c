@@ -1,7 +1,9 @@
 /*
  * test_guest_mem.c: checked guest memory access (guest-physical, and
  * guest-virtual through 4-level page tables), hypercall argument copies,
- * and early/late fault recording.
+ * and early/late fault recording.  Most of this is xenemu's own memory
+ * layer; where a guest can see the result, the Xen 4.17.7 function it
+ * follows is named at the test.
  */
 #include <string.h>
 
@@ -59,6 +61,9 @@ static int setup(void **state)
     return 0;
 }
 
+/* The 4-level walk with 2 MiB and 1 GiB leaves, write faults on a
+ * read-only leaf and faults on non-present or non-canonical addresses, as
+ * xen/arch/x86/mm/guest_walk.c:guest_walk_tables() (CR0.WP set). */
 static void test_walk_table(void **state)
 {
     struct harness_fixture *f = *state;
@@ -89,7 +94,9 @@ static void test_walk_table(void **state)
     }
 }
 
-/* A page table frame outside RAM makes the walk fault, not crash. */
+/* A page table frame outside RAM makes the walk fault, not crash (in Xen
+ * a table frame without RAM behind it fails the walk too:
+ * xen/arch/x86/mm/guest_walk.c:guest_walk_tables()). */
 static void test_walk_table_outside_ram(void **state)
 {
     struct harness_fixture *f = *state;
@@ -104,6 +111,9 @@ static void test_walk_table_outside_ram(void **state)
     assert_int_equal(gpa_read(f->d, &gpa, gpa, 8), -XEN_EFAULT);
 }
 
+/* xenemu's bounds checks on guest-physical access; a copy that runs past
+ * RAM fails as xen/arch/x86/hvm/hvm.c:__hvm_copy() does for a frame
+ * without RAM (the caller sees -EFAULT). */
 static void test_gpa_bounds(void **state)
 {
     struct harness_fixture *f = *state;
@@ -122,6 +132,9 @@ static void test_gpa_bounds(void **state)
  * Regression: unmapped overlay slots (gfn GFN_INVALID) once matched a
  * lookup of GFN_INVALID, so init_control with control_gfn ~0 used
  * shared_info as its control block instead of failing with -EINVAL.
+ * Xen: xen/arch/x86/mm/p2m.c:xenmem_add_to_physmap_one() maps grant frame
+ * 0 (0), and xen/common/event_fifo.c:map_guest_page() gives -EINVAL for a
+ * gfn with no page (through evtchn_fifo_init_control()).
  */
 static void test_invalid_gfn_never_maps(void **state)
 {
@@ -141,7 +154,10 @@ static void test_invalid_gfn_never_maps(void **state)
         -XEN_EINVAL);
 }
 
-/* A copy that faults on its second page copies nothing at all. */
+/* A copy that faults on its second page copies nothing at all.  The
+ * -EFAULT is Xen's (xen/arch/x86/hvm/hvm.c:copy_to_user_hvm() reports the
+ * whole length uncopied); note that Xen's __hvm_copy() goes page by page,
+ * so it would already have written the first page. */
 static void test_paged_copy_all_or_nothing(void **state)
 {
     struct harness_fixture *f = *state;
@@ -166,7 +182,11 @@ static void test_paged_copy_all_or_nothing(void **state)
                      -XEN_EFAULT);
 }
 
-/* Hypercall arguments through the page tables, with fault timing. */
+/* Hypercall arguments through the page tables, with fault timing (the
+ * fault classes are xenemu's).  Ports 1 then 2, and -EFAULT after the port
+ * was allocated when the result cannot be copied back:
+ * xen/common/event_channel.c:do_event_channel_op() (EVTCHNOP_alloc_unbound)
+ * and get_free_port(). */
 static void test_early_and_late_faults(void **state)
 {
     struct harness_fixture *f = *state;
@@ -208,15 +228,16 @@ static void test_early_and_late_faults(void **state)
 
 /* Numbers Xen 4.17 does not offer an HVM/PVH domU (the PV-only calls,
  * kexec, tmem, argo with ARGO=n, xenoprof, mca; xsm_op with XSM=n and
- * physdev_op without PIRQs answer -ENOSYS too): xen/include/hypercall-defs.c
- * and xen/arch/x86/hvm/hypercall.c. */
+ * physdev_op without PIRQs answer -ENOSYS too): the hvm64 column of
+ * xen/include/hypercall-defs.c's table, xen/xsm/xsm_core.c:do_xsm_op()
+ * with xen/include/xsm/dummy.h:xsm_do_xsm_op(), and
+ * xen/arch/x86/hvm/hypercall.c:hvm_physdev_op(). */
 static void test_unknown_hypercalls(void **state)
 {
     struct harness_fixture *f = *state;
     static const unsigned int numbers[] = {
-        0,  1,  2,  3,  4,  5,  6,  8,  9,  10, 11, 14,   16,  19,
-        22, 23, 25, 27, 28, 30, 31, 33, 37, 38, 39, 48, 63, 64,
-        1000, 0xffffffffu};
+        0,  1,  2,  3,  4,  5,  6,  8,  9,  10, 11, 14, 16, 19,   22,
+        23, 25, 27, 28, 30, 31, 33, 37, 38, 39, 48, 63, 64, 1000, 0xffffffffu};
 
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         assert_int_equal(harness_hypercall(f->d, 0, numbers[i], 0, 0, 0),
@@ -226,7 +247,9 @@ static void test_unknown_hypercalls(void **state)
 /*
  * In compat mode only the low 32 bits of each register count.  In 64-bit
  * mode the sub-op is still an int (Xen's prototype), but the pointer is
- * all 64 bits.
+ * all 64 bits, so the high bits make the copy fault (-EFAULT):
+ * xen/arch/x86/hvm/hypercall.c:hvm_hypercall() reads EBX/ECX in 32-bit
+ * mode, and xen/common/event_channel.c:do_event_channel_op() takes an int.
  */
 static void test_compat_truncates_registers(void **state)
 {

@@ -194,7 +194,9 @@ static void test_vm86_tss_values(void **state)
  * arch/x86/hvm/pmtimer.c:pmtimer_change_ioport(): a domain without an
  * emulated ACPI PM block (has_vpm() false, as every PVH domain and every
  * xenemu domain) answers -ENODEV for any value, guest or toolstack, and the
- * parameter stays 0.
+ * parameter stays 0.  xenemu has no vPM at all, so this is its answer for
+ * every domain (deliberate, "HVM_PARAM_ACPI_IOPORTS_LOCATION" in
+ * docs/hypercalls.md).
  */
 static void test_acpi_ioports_location(void **state)
 {
@@ -254,7 +256,8 @@ static void test_toolstack_value_checks(void **state)
         {HVM_PARAM_NR_IOREQ_SERVER_PAGES, 65, -XEN_EINVAL, 0},
         /* MCA_CAP: arch/x86/cpu/mcheck/vmce.c:vmce_enable_mca_cap(): only
          * XEN_HVM_MCA_CAP_LMCE, and that only with host LMCE support,
-         * which xenemu (no vMCE) never has. */
+         * which xenemu (no vMCE) never has (deliberate,
+         * "HVM_PARAM_MCA_CAP" in docs/hypercalls.md). */
         {HVM_PARAM_MCA_CAP, 0, 0, 0},
         {HVM_PARAM_MCA_CAP, XEN_HVM_MCA_CAP_LMCE, -XEN_EINVAL, 0},
         {HVM_PARAM_MCA_CAP, 2, -XEN_EINVAL, 0},
@@ -566,8 +569,8 @@ static void test_callback_irq_latches_shinfo_size(void **state)
     assert_true(f->d->shinfo_compat);
 }
 
-/* hvm_set_param() CALLBACK_IRQ: irq.c:hvm_set_callback_via() re-asserts
- * an upcall pending on an online vCPU through the new via. */
+/* hvm_set_param() CALLBACK_IRQ: arch/x86/hvm/irq.c:hvm_set_callback_via()
+ * re-asserts an upcall pending on an online vCPU through the new via. */
 static void test_callback_irq_reasserts_pending_upcalls(void **state)
 {
     struct fixture *f = *state;
@@ -670,8 +673,8 @@ static void test_upcall_vector_set_and_kick(void **state)
     assert_int_equal(f->d->vcpus[0]->upcall_vector, 0);
 }
 
-/* irq.c:hvm_assert_evtchn_irq(): a per-vCPU vector wins; otherwise a via
- * of type vector delivers its low 8 bits; GSI and PCI INTx vias have no
+/* arch/x86/hvm/irq.c:hvm_assert_evtchn_irq(): a per-vCPU vector wins; otherwise
+ * a via of type vector delivers its low 8 bits; GSI and PCI INTx vias have no
  * vector (and on PVH no vIOAPIC/vPIC to reach). */
 static void test_callback_vector_query(void **state)
 {
@@ -745,7 +748,9 @@ static long hvm_raw(struct domain *d, uint64_t op, uint64_t arg)
 }
 
 /* do_hvm_op() HVMOP_flush_tlbs: a non-NULL argument is -EINVAL;
- * hvmop_flush_tlb_all(): -EINVAL unless the caller is HVM, else 0. */
+ * hvmop_flush_tlb_all(): -EINVAL unless the caller is HVM, else 0.  The
+ * 0 is Xen's; that nothing is flushed is xenemu's (deliberate,
+ * "hvm_op flush_tlbs" in docs/hypercalls.md). */
 static void test_flush_tlbs(void **state)
 {
     struct fixture *f = *state;
@@ -820,7 +825,8 @@ static long xentrace(struct domain *d, uint16_t event, uint16_t extra_bytes)
 /* do_hvm_op() HVMOP_xentrace: -EFAULT, then -EINVAL for more extra bytes
  * than the record holds (TRACE_EXTRA_MAX words) or an event with bits at
  * or above TRC_SUBCLS_SHIFT (public/trace.h); else 0 (trace_var() drops it
- * while no trace buffers are set up, as in xenemu always). */
+ * while no trace buffers are set up, as in xenemu always: deliberate,
+ * "hvm_op xentrace" in docs/hypercalls.md). */
 static void test_xentrace(void **state)
 {
     struct fixture *f = *state;
@@ -847,7 +853,9 @@ static long mem_type(struct domain *caller, domid_t domid, uint64_t pfn,
 
 /* hvmop_get_mem_type(): copy, lookup (-ESRCH), XSM_TARGET (-EPERM), not
  * HVM (-EINVAL); then the p2m type: RAM is HVMMEM_ram_rw, a frame that is
- * not memory (p2m_invalid / mmio) HVMMEM_mmio_dm. */
+ * not memory (p2m_invalid / mmio) HVMMEM_mmio_dm.  xenemu has no p2m
+ * types, so only these two answers exist (deliberate, "hvm_op
+ * get_mem_type" in docs/hypercalls.md). */
 static void test_get_mem_type(void **state)
 {
     struct fixture *f = *state;
@@ -874,7 +882,9 @@ static void test_get_mem_type(void **state)
 }
 
 /* do_hvm_op() HVMOP_guest_request_vm_event: NULL argument 0
- * (monitor_guest_request(): nothing subscribed), else -EINVAL. */
+ * (common/monitor.c:monitor_guest_request(): nothing
+ * subscribed), else -EINVAL.  xenemu has no vm_event (deliberate, see
+ * docs/hypercalls.md). */
 static void test_guest_request_vm_event(void **state)
 {
     struct fixture *f = *state;
@@ -887,7 +897,8 @@ static void test_guest_request_vm_event(void **state)
 
 /* do_altp2m_op() / compat_altp2m_op(): -EOPNOTSUPP while
  * hvm_altp2m_supported() is false, i.e. unless Xen booted with altp2m=1
- * (the default is off), before the argument is read. */
+ * (the default is off), before the argument is read.  xenemu keeps altp2m
+ * off always (deliberate, see docs/hypercalls.md). */
 static void test_altp2m_op(void **state)
 {
     struct fixture *f = *state;

@@ -47,6 +47,9 @@ static long add(struct domain *d, domid_t domid, unsigned int space,
     return memop(d, XENMEM_add_to_physmap, &a, sizeof(a));
 }
 
+/* case XENMEM_add_to_physmap, XENMAPSPACE_shared_info idx 0:
+ * arch/x86/mm/p2m.c:xenmem_add_to_physmap_one() maps d->shared_info at
+ * gpfn (0). */
 static void test_shared_info_appears_at_gpfn(void **state)
 {
     struct harness_fixture *f = *state;
@@ -75,6 +78,9 @@ static void test_shared_info_appears_at_gpfn(void **state)
     assert_ptr_equal(gfn_to_host(f->d, MAP_GFN), ram_page);
 }
 
+/* The same through common/compat/memory.c:compat_memory_op()
+ * (XENMEM_add_to_physmap is translated field by field); any gpfn but
+ * INVALID_GFN is accepted: common/memory.c:xenmem_add_to_physmap(). */
 static void test_shared_info_compat_layout(void **state)
 {
     struct harness_fixture *f = *state;
@@ -95,6 +101,11 @@ static void test_shared_info_compat_layout(void **state)
                      f->d->ram + (uint64_t)MAP_GFN * GUEST_PAGE_SIZE);
 }
 
+/* XENMAPSPACE_grant_table: frame idx of the (version 1) table, grown on
+ * demand up to max_grant_frames: common/grant_table.c:
+ * gnttab_map_frame_begin() and gnttab_get_shared_frame_mfn().  The frame
+ * keeps its page when moved (one mfn per frame).  The overlay bookkeeping
+ * is xenemu's. */
 static void test_grant_frames(void **state)
 {
     struct harness_fixture *f = *state;
@@ -126,6 +137,9 @@ static void test_grant_frames(void **state)
     assert_int_equal(f->d->overlays_used, 2 + last);
 }
 
+/* xenmem_add_to_physmap_one(): whatever was at gpfn is replaced, and a
+ * page already mapped elsewhere leaves its old gfn; the later mapping
+ * wins. */
 static void test_overlays_replace_each_other(void **state)
 {
     struct harness_fixture *f = *state;
@@ -143,6 +157,13 @@ static void test_overlays_replace_each_other(void **state)
     assert_int_equal(f->d->overlays[0].gfn, GFN_INVALID);
 }
 
+/* case XENMEM_add_to_physmap: -ENOSYS for gmfn_foreign, then the lookup
+ * (rcu_lock_domain_by_any_id(): -ESRCH, DOMID_IO included), then
+ * xatp_permission_check() (-EACCES, then XSM_TARGET's -EPERM), then
+ * common/memory.c:xenmem_add_to_physmap() (-EINVAL for INVALID_GFN) and
+ * arch/x86/mm/p2m.c:xenmem_add_to_physmap_one() (-EINVAL for no frame:
+ * shared_info idx != 0, an unknown space, a grant frame past
+ * max_grant_frames or a status frame of a version 1 table). */
 static void test_add_to_physmap_errors(void **state)
 {
     struct harness_fixture *f = *state;
@@ -184,15 +205,16 @@ static void test_add_to_physmap_errors(void **state)
         assert_int_equal(f->d->overlays_used, 0);
         assert_int_equal(other->overlays_used, 0);
     }
-    /* gnttab_map_frame() truncates idx to unsigned int: 2^32 is frame 0. */
+    /* common/grant_table.c:gnttab_get_shared_frame_mfn() takes idx as an
+     * unsigned int: 2^32 is frame 0. */
     assert_int_equal(
         add(f->d, DOMID_SELF, XENMAPSPACE_grant_table, 1ull << 32, MAP_GFN), 0);
     assert_ptr_equal(gfn_to_host(f->d, MAP_GFN), f->d->overlays[1].page);
     harness_domain_free(other);
 }
 
-/* compat_memory_op() copies the compat argument before do_memory_op()'s
- * -EDOM check. */
+/* common/compat/memory.c:compat_memory_op() copies the compat argument
+ * (-EFAULT) before common/memory.c:do_memory_op()'s -EDOM check. */
 static void test_add_to_physmap_compat_order(void **state)
 {
     struct harness_fixture *f = *state;
@@ -213,6 +235,8 @@ static void test_add_to_physmap_compat_order(void **state)
         -XEN_EDOM);
 }
 
+/* case XENMEM_add_to_physmap: -EDOM for a start extent that does not fit
+ * xatp.size, then the copy (-EFAULT); only gmfn_range uses the extent. */
 static void test_add_to_physmap_bad_arg_and_extent(void **state)
 {
     struct harness_fixture *f = *state;
@@ -234,6 +258,8 @@ static void test_add_to_physmap_bad_arg_and_extent(void **state)
     assert_ptr_equal(gfn_to_host(f->d, MAP_GFN), f->d->shared_info);
 }
 
+/* xatp_permission_check(): XSM_TARGET lets a privileged domain map into
+ * another domain's physmap. */
 static void test_controlling_domain_maps_for_guest(void **state)
 {
     struct harness_fixture *f = *state;
@@ -247,7 +273,9 @@ static void test_controlling_domain_maps_for_guest(void **state)
     harness_domain_free(ts);
 }
 
-/* A backend that records map_page() and fails it on request. */
+/* A backend that records map_page() and fails it on request (xenemu's
+ * backend interface; a backend error is returned as the call's result,
+ * like a p2m_add_page() failure in xenmem_add_to_physmap_one()). */
 static struct {
     unsigned int calls;
     struct domain *d;
@@ -336,6 +364,9 @@ static void three_entries(struct domain *d)
     assert_int_equal(domain_set_memory_map(d, map, 3), 0);
 }
 
+/* arch/x86/mm.c:arch_memory_op() case XENMEM_memory_map: min(asked,
+ * nr_e820) entries of 20 bytes, nr_entries written back; the compat
+ * layout through arch/x86/x86_64/compat/mm.c:compat_arch_memory_op(). */
 static void test_memory_map_both_layouts(void **state)
 {
     static const struct {
@@ -376,6 +407,8 @@ static void test_memory_map_both_layouts(void **state)
     }
 }
 
+/* The default one-entry map is xenemu's (in Xen the toolstack sets it
+ * with XENMEM_set_memory_map); the answer is arch_memory_op()'s. */
 static void test_memory_map_default_is_all_ram(void **state)
 {
     struct harness_fixture *f = *state;
@@ -395,6 +428,8 @@ static void test_memory_map_default_is_all_ram(void **state)
     assert_memory_equal(buf, want, sizeof(want));
 }
 
+/* arch_memory_op() case XENMEM_memory_map: -EFAULT for the argument or
+ * the buffer, -ENOSYS with no map (after the copy). */
 static void test_memory_map_errors(void **state)
 {
     struct harness_fixture *f = *state;

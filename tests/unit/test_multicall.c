@@ -16,8 +16,11 @@ static struct multicall_entry entry(uint64_t op, uint64_t a0, uint64_t a1)
     return (struct multicall_entry){.op = op, .args = {a0, a1}};
 }
 
-/* Entries run in order through the same table; each result lands in its
- * entry; unknown numbers and nested multicalls fail only their entry. */
+/* xen/common/multicall.c:do_multicall(): entries run in order through the
+ * same table; each result lands in its entry; an unknown number is -ENOSYS
+ * (the hypercall table's default) and a nested multicall -EINVAL (the
+ * reentry check), failing only their entry; an unreadable entry ends the
+ * call with -EFAULT.  0x40011: xen/common/kernel.c:do_xen_version(). */
 static void test_multicall(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -56,7 +59,9 @@ static void test_multicall(void **state)
     harness_domain_free(d);
 }
 
-/* The 32-bit layout: 32-byte entries with 32-bit results. */
+/* The 32-bit layout: 32-byte entries with 32-bit results
+ * (xen/common/compat/multicall.c:compat_multicall(), the same loop with
+ * compat_multicall_entry). */
 static void test_multicall_compat(void **state)
 {
     struct domain *d = harness_test_domain(1);
@@ -78,8 +83,9 @@ static void test_multicall_compat(void **state)
     harness_domain_free(d);
 }
 
-/* do_vm_assist(): enable/disable, else -ENOSYS; for HVM only
- * VMASST_TYPE_runstate_update_flag, else -EINVAL. */
+/* xen/common/domain.c:do_vm_assist(): the type is checked first (for HVM
+ * only VMASST_TYPE_runstate_update_flag, else -EINVAL), then the command
+ * (enable/disable, else -ENOSYS). */
 static void test_vm_assist(void **state)
 {
     struct domain *d = harness_test_domain(1);

@@ -100,7 +100,7 @@ static void test_yield_and_unknown(void **state)
  * only through a vector callback (hvm_vcpu_has_pending_irq()): with no
  * callback configured the vCPU blocks (regression: xenemu returned at
  * once).  A pending NMI is a source that RFLAGS.IF does not block
- * (hvm.c:hvm_interrupt_blocked()).
+ * (xen/arch/x86/hvm/hvm.c:hvm_interrupt_blocked()).
  */
 static void test_block(void **state)
 {
@@ -307,8 +307,8 @@ static long block_irqs_off(struct domain *d)
 }
 
 /*
- * hvm.c:hvm_interrupt_blocked(): a pending upcall (through a vector
- * callback) ends a block or poll at once only if the vCPU can take it,
+ * xen/arch/x86/hvm/hvm.c:hvm_interrupt_blocked(): a pending upcall (through a
+ * vector callback) ends a block or poll at once only if the vCPU can take it,
  * i.e. with RFLAGS.IF set.  With it clear the vCPU blocks (regression:
  * xenemu used to return at once, which hid a lost-wakeup race in its
  * guest); an NMI is not held back by IF.  Deliberate: the STI / MOV-SS
@@ -739,8 +739,9 @@ static void snap_wake(struct vcpu *v)
 }
 
 /* do_poll(): a single-port poll records its port (poll_evtchn) and only
- * that port wakes it (evtchn_check_pollers() counterpart); a multi-port
- * poll is woken by any polled port. */
+ * that port wakes it (counterpart of
+ * xen/common/event_channel.c:evtchn_check_pollers()); a multi-port poll
+ * is woken by any polled port. */
 static void test_poll_publishes_and_is_woken(void **state)
 {
     static const struct hv_backend_ops ops = {.block = snap_block,
@@ -835,6 +836,11 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
+/* xen/common/sched/core.c:do_poll() publishes the poller (poll_mask,
+ * poll_evtchn) before it checks the ports, and
+ * xen/common/event_channel.c:evtchn_check_pollers() wakes a published
+ * poller, so a send racing with the poll is never lost: the poll returns
+ * 0 every time. */
 static void test_poll_races_with_sender(void **state)
 {
     static const struct hv_backend_ops ops = {

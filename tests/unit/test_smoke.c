@@ -2,6 +2,12 @@
  * dispatcher's own rules (xen/arch/x86/hvm/hypercall.c:hvm_hypercall()). */
 #include "harness.h"
 
+/* Port 1 is the first free one (port 0 is reserved):
+ * xen/common/event_channel.c:get_free_port() via evtchn_bind_ipi().
+ * Sending it sets its pending bit, bit 0 of the selector and the vCPU's
+ * upcall flag: xen/common/event_2l.c:evtchn_2l_set_pending() and
+ * xen/arch/x86/domain.c:vcpu_mark_events_pending().  The kick counts
+ * are xenemu's own backend notification (no Xen value). */
 static void test_ipi_sets_pending_and_kicks(void **state)
 {
     (void)state;
@@ -21,8 +27,10 @@ static void test_ipi_sets_pending_and_kicks(void **state)
     hv_destroy(hv);
 }
 
-/* hvm_hypercall(): -EPERM for every call from CPL > 0, before the number
- * is looked at; in 64-bit mode the number is the whole RAX. */
+/* xen/arch/x86/hvm/hypercall.c:hvm_hypercall(): -EPERM for every call
+ * from CPL > 0, before the number is looked at; in 64-bit mode the number
+ * is the whole RAX, so a high bit makes it unknown (-ENOSYS).  0x40011 is
+ * 4.17's XENVER_version: xen/common/kernel.c:do_xen_version(). */
 static void test_dispatcher_rules(void **state)
 {
     (void)state;
