@@ -9,7 +9,9 @@
  *
  * The version is the domain's emulated one (d->xen_version), so a domain
  * created as "4.3" sees 4.3.  xenemu's own strings:
- *   extraversion  ".0-xenemu" (Xen's is ".<patch level><suffix>")
+ *   extraversion  ".7-xenemu" for 4.17, whose last release (4.17.7) is
+ *                 the one emulated; ".0-xenemu" for every other version
+ *                 (Xen's is ".<patch level><suffix>")
  *   changeset     "xenemu"
  *   compile_info  compiler __VERSION__, by/domain "xenemu", empty date (so
  *                 builds stay reproducible)
@@ -88,9 +90,17 @@ static long compile_info(struct hv_call *call, uint64_t arg)
     return put(call, arg, &info, sizeof(info));
 }
 
+/* The patch level xenemu answers as: 4.17's behaviour is 4.17.7's
+ * (docs/hypercalls.md), other versions' their .0 release's. */
+static const char *extraversion_of(const struct domain *d)
+{
+    return d->xen_version == XENEMU_VERSION(4, 17) ? ".7" XENEMU_EXTRAVERSION
+                                                   : ".0" XENEMU_EXTRAVERSION;
+}
+
 static long extraversion(struct hv_call *call, uint64_t arg)
 {
-    return put_string(call, arg, ".0" XENEMU_EXTRAVERSION,
+    return put_string(call, arg, extraversion_of(call->v->domain),
                       sizeof(xen_extraversion_t));
 }
 
@@ -185,7 +195,7 @@ static long varbuf(struct hv_call *call, uint32_t cmd, uint64_t arg)
 
     switch (cmd) {
     case XENVER_extraversion2:
-        s = ".0" XENEMU_EXTRAVERSION;
+        s = extraversion_of(call->v->domain);
         break;
     case XENVER_capabilities2:
         s = XEN_CAPABILITIES;
