@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xenemu/domain.h"
+#include "xenemu/grant_table.h"
 #include "xenemu/runstate.h"
 #include "xenemu/evtchn.h"
 
@@ -97,6 +98,7 @@ static struct vcpu *vcpu_alloc(struct domain *d, unsigned int id)
 static void domain_free(struct domain *d)
 {
     evtchn_domain_free(d);
+    grant_table_free(d);
     for (unsigned int i = 0; d->vcpus && i < d->max_vcpus; i++)
         vcpu_free(d->vcpus[i]);
     hv_free(d->vcpus, d->max_vcpus * sizeof(*d->vcpus));
@@ -150,6 +152,8 @@ static struct domain *domain_alloc(struct hv *hv,
     pthread_mutex_init(&d->physmap_lock, NULL);
     console_init(&d->console);
     if (alloc_memory_state(d, c->max_grant_frames))
+        goto err;
+    if (grant_table_init(d, c->grant_opts & XEN_DOMCTL_GRANT_version_mask))
         goto err;
     d->max_vcpus = c->max_vcpus;
     d->vcpus = hv_zalloc(d->max_vcpus * sizeof(*d->vcpus));

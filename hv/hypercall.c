@@ -8,9 +8,8 @@
 
 /* The hypercalls Xen 4.17 offers an HVM guest (xen/include/hypercall-defs.c,
  * default x86 configuration); every other number gets -ENOSYS, as from
- * Xen's generated dispatcher.  grant_table_op (20) is not there yet
- * (docs/hypercalls.md); xsm_op and physdev_op answer a PVH-like domU
- * -ENOSYS in Xen too. */
+ * Xen's generated dispatcher.  xsm_op and physdev_op are not here: they
+ * answer a PVH-like domU -ENOSYS in Xen too. */
 static const hypercall_fn_t hypercall_table[] = {
     [__HYPERVISOR_platform_op] = do_platform_op,
     [__HYPERVISOR_memory_op] = do_memory_op,
@@ -30,6 +29,7 @@ static const hypercall_fn_t hypercall_table[] = {
     [__HYPERVISOR_sched_op] = do_sched_op,
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_hvm_op] = do_hvm_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 #define NR_TABLE (sizeof(hypercall_table) / sizeof(hypercall_table[0]))

@@ -20,6 +20,7 @@ long do_vcpu_op(struct hv_call *call, uint64_t args[5]);
 long do_sched_op(struct hv_call *call, uint64_t args[5]);
 long do_event_channel_op(struct hv_call *call, uint64_t args[5]);
 long do_hvm_op(struct hv_call *call, uint64_t args[5]);
+long do_grant_table_op(struct hv_call *call, uint64_t args[5]);
 long do_multicall(struct hv_call *call, uint64_t args[5]);
 long do_vm_assist(struct hv_call *call, uint64_t args[5]);
 /* control_op.c: what a domU may not use. */

@@ -126,4 +126,62 @@ _Static_assert(sizeof(struct xen_remove_from_physmap) == 16, "layout");
  * share struct xen_vnuma_topology_info. */
 _Static_assert(sizeof(struct xen_vnuma_topology_info) == 40, "layout");
 
+/* ---- grant_table_op (hv/grant_table.c, hv/grant_copy.c) ---- */
+
+/* GNTTABOP_setup_table: frame_list is a handle (of 32-bit frames). */
+struct compat_gnttab_setup_table {
+    domid_t dom;
+    uint16_t pad;
+    uint32_t nr_frames;
+    int16_t status;
+    uint16_t pad2;
+    uint32_t frame_list;
+};
+_Static_assert(sizeof(struct compat_gnttab_setup_table) == 16, "layout");
+_Static_assert(offsetof(struct compat_gnttab_setup_table, nr_frames) == 4,
+               "layout");
+_Static_assert(offsetof(struct compat_gnttab_setup_table, status) == 8,
+               "layout");
+_Static_assert(offsetof(struct compat_gnttab_setup_table, frame_list) == 12,
+               "layout");
+
+/* GNTTABOP_copy: the ref / gmfn union is 32 bits (xen_pfn_t). */
+struct compat_gnttab_copy_ptr {
+    uint32_t u; /* grant_ref_t ref or xen_pfn_t gmfn */
+    domid_t domid;
+    uint16_t offset;
+};
+struct compat_gnttab_copy {
+    struct compat_gnttab_copy_ptr source;
+    struct compat_gnttab_copy_ptr dest;
+    uint16_t len;
+    uint16_t flags;
+    int16_t status;
+    uint16_t pad; /* i386 tail padding */
+};
+_Static_assert(sizeof(struct compat_gnttab_copy) == 24, "layout");
+_Static_assert(offsetof(struct compat_gnttab_copy, dest) == 8, "layout");
+_Static_assert(offsetof(struct compat_gnttab_copy, len) == 16, "layout");
+_Static_assert(offsetof(struct compat_gnttab_copy, flags) == 18, "layout");
+_Static_assert(offsetof(struct compat_gnttab_copy, status) == 20, "layout");
+
+/* The 64-bit layouts, and those both modes share (no pointer-sized
+ * field: query_size, set/get_version, map, unmap, swap). */
+_Static_assert(sizeof(struct gnttab_setup_table) == 24, "layout");
+_Static_assert(offsetof(struct gnttab_setup_table, status) == 8, "layout");
+_Static_assert(offsetof(struct gnttab_setup_table, frame_list) == 16, "layout");
+_Static_assert(sizeof(struct gnttab_copy) == 40, "layout");
+_Static_assert(offsetof(struct gnttab_copy, dest) == 16, "layout");
+_Static_assert(offsetof(struct gnttab_copy, len) == 32, "layout");
+_Static_assert(offsetof(struct gnttab_copy, status) == 36, "layout");
+_Static_assert(sizeof(struct gnttab_query_size) == 16, "layout");
+_Static_assert(sizeof(struct gnttab_set_version) == 4, "layout");
+_Static_assert(sizeof(struct gnttab_get_version) == 8, "layout");
+_Static_assert(offsetof(struct gnttab_get_version, version) == 4, "layout");
+_Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "layout");
+_Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "layout");
+_Static_assert(offsetof(struct gnttab_unmap_grant_ref, status) == 20, "layout");
+_Static_assert(sizeof(struct gnttab_swap_grant_ref) == 12, "layout");
+_Static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8, "layout");
+
 #endif /* XENEMU_COMPAT_H */

@@ -130,6 +130,8 @@ struct vcpu {
     void *backend_priv;
 };
 
+struct grant_table;
+
 /* What a domain is created from. */
 struct domain_config {
     struct xen_domctl_createdomain create; /* Xen's creation arguments */
@@ -217,6 +219,12 @@ struct domain {
      * was never set).  All under event_lock; see hv/sched.c. */
     unsigned int watchdog_inuse;
     uint64_t watchdog_deadline[DOMAIN_WATCHDOG_SLOTS];
+
+    /* ---- grant table (hv/grant_table.c, hv/grant_copy.c) ---- */
+    /* Set at creation, freed with the domain; everything in it is under
+     * its own grant_table->lock, taken before physmap_lock
+     * (<xenemu/grant_table.h>). */
+    struct grant_table *grant_table;
 
     void *backend_priv;
 };

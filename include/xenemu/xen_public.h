@@ -22,6 +22,7 @@
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/memory.h>
+#include <xen/grant_table.h>
 #include <xen/version.h>
 #include <xen/features.h>
 #include <xen/elfnote.h>
