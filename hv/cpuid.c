@@ -2,6 +2,7 @@
  * cpuid.c: the Xen CPUID leaves and the pvclock record (struct
  * vcpu_time_info) a vCPU reads its time from.
  */
+#include <cpuid.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -14,62 +15,17 @@ uint64_t hv_rdtsc(void)
     return __builtin_ia32_rdtsc();
 }
 
-/* ---- CPUID ---- */
-
-static void leaf_signature(uint32_t regs[4])
-{
-    regs[0] = XEN_CPUID_MAX_LEAF;
-    regs[1] = XEN_CPUID_SIGNATURE_EBX;
-    regs[2] = XEN_CPUID_SIGNATURE_ECX;
-    regs[3] = XEN_CPUID_SIGNATURE_EDX;
-}
-
-static void leaf_hvm_features(const struct vcpu *v, uint32_t regs[4])
-{
-    /* HVMOP_set_evtchn_upcall_vector exists (hv/hvm_op.c). */
-    regs[0] = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
-              XEN_HVM_CPUID_UPCALL_VECTOR;
-    regs[1] = v->id;
-    regs[2] = v->domain->domid;
-    regs[3] = 0;
-}
-
-bool xen_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
-               uint32_t regs[4])
-{
-    if (leaf < XEN_CPUID_FIRST_LEAF || leaf > XEN_CPUID_MAX_LEAF)
-        return false;
-    regs[0] = regs[1] = regs[2] = regs[3] = 0;
-    switch (leaf - XEN_CPUID_FIRST_LEAF) {
-    case 0:
-        leaf_signature(regs);
-        break;
-    case 1: /* EAX: major << 16 | minor, the encoding XENEMU_VERSION uses */
-        regs[0] = v->domain->xen_version;
-        break;
-    case 2: /* one hypercall page, at the MSR guest_abi.h names */
-        regs[0] = 1;
-        regs[1] = XENEMU_HYPERCALL_MSR;
-        break;
-    case 3: /* time: no TSC modes offered, all sub-leaves zero */
-        break;
-    case 4:
-        if (subleaf == 0)
-            leaf_hvm_features(v, regs);
-        break;
-    }
-    return true;
-}
-
-/* ---- pvclock ---- */
+/* ---- the TSC rate ---- */
 
 /* The host TSC as Xen's pvclock scale: ns = ((tsc << shift) * mul) >> 32,
  * a right shift when (shift) is negative.  Process-wide: the TSC rate is a
  * property of the host. */
-static struct {
+struct time_scale {
     uint32_t mul;
     int8_t shift;
-} tsc_scale;
+};
+static struct time_scale tsc_scale;
+static uint32_t tsc_khz; /* the measured rate, kHz: Xen's cpu_khz */
 static pthread_once_t tsc_scale_once = PTHREAD_ONCE_INIT;
 
 static uint64_t monotonic_ns(void)
@@ -96,11 +52,10 @@ static uint64_t measure_tsc_hz(void)
 }
 
 /* The smallest shift that brings mul = 2^32 * 1e9 / (hz scaled by shift)
- * below 2^32, which keeps the most precision in mul. */
-static void compute_tsc_scale(void)
+ * below 2^32, which keeps the most precision in mul (the same scale as
+ * Xen's set_time_scale() gives for that rate). */
+static struct time_scale scale_of(uint64_t hz)
 {
-    uint64_t hz = measure_tsc_hz();
-
     for (int shift = -8; shift <= 8; shift++) {
         uint64_t scaled = shift >= 0 ? hz << shift : hz >> -shift;
         uint64_t mul;
@@ -108,15 +63,116 @@ static void compute_tsc_scale(void)
         if (!scaled)
             continue;
         mul = (1000000000ull << 32) / scaled;
-        if (mul <= UINT32_MAX) {
-            tsc_scale.mul = (uint32_t)mul;
-            tsc_scale.shift = (int8_t)shift;
-            return;
-        }
+        if (mul <= UINT32_MAX)
+            return (struct time_scale){(uint32_t)mul, (int8_t)shift};
     }
-    tsc_scale.mul = UINT32_MAX; /* slower than 4 MHz: not a real TSC */
-    tsc_scale.shift = 8;
+    return (struct time_scale){UINT32_MAX, 8}; /* below 4 MHz: no real TSC */
 }
+
+static void compute_tsc_scale(void)
+{
+    uint64_t hz = measure_tsc_hz();
+
+    tsc_scale = scale_of(hz);
+    tsc_khz = hz / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(hz / 1000);
+}
+
+/* ---- CPUID ---- */
+
+/*
+ * Leaf 3, the time leaf, for a domain as Xen 4.17 creates it
+ * (arch/x86/time.c:tsc_set_info() with TSC_MODE_DEFAULT): the guest runs
+ * on the host's TSC (vtsc 0), at the host's rate.
+ *   0: EAX vtsc | host TSC safe << 1 | RDTSCP << 2, EBX the TSC mode,
+ *      ECX the guest TSC kHz, EDX the incarnation (1 after creation);
+ *   1: EAX:EBX the system time at creation (vtsc_offset), ECX:EDX the
+ *      domain's TSC-to-ns scale (of the kHz rate), the shift sign-extended;
+ *   2: EAX the host TSC kHz.
+ * "Safe" is Xen's TSC_RELIABLE: here the host's invariant TSC.
+ */
+static void leaf_time(const struct domain *d, uint32_t subleaf,
+                      uint32_t regs[4])
+{
+    unsigned int a, b, c, dx;
+    struct time_scale ts;
+
+    pthread_once(&tsc_scale_once, compute_tsc_scale);
+    switch (subleaf) {
+    case 0:
+        if (__get_cpuid(0x80000007u, &a, &b, &c, &dx) && (dx & (1u << 8)))
+            regs[0] |= 1u << 1;
+        if (__get_cpuid(0x80000001u, &a, &b, &c, &dx) && (dx & (1u << 27)))
+            regs[0] |= 1u << 2;
+        regs[1] = 0; /* TSC_MODE_DEFAULT */
+        regs[2] = tsc_khz;
+        regs[3] = 1;
+        break;
+    case 1:
+        ts = scale_of((uint64_t)tsc_khz * 1000);
+        regs[0] = (uint32_t)d->created_ns;
+        regs[1] = (uint32_t)(d->created_ns >> 32);
+        regs[2] = ts.mul;
+        regs[3] = (uint32_t)(int32_t)ts.shift;
+        break;
+    case 2:
+        regs[0] = tsc_khz;
+        break;
+    }
+}
+
+static void leaf_signature(uint32_t regs[4])
+{
+    regs[0] = XEN_CPUID_MAX_LEAF;
+    regs[1] = XEN_CPUID_SIGNATURE_EBX;
+    regs[2] = XEN_CPUID_SIGNATURE_ECX;
+    regs[3] = XEN_CPUID_SIGNATURE_EDX;
+}
+
+static void leaf_hvm_features(const struct vcpu *v, uint32_t regs[4])
+{
+    /* Xen 4.17 always sets IOMMU_MAPPINGS (grant maps honour the DMA
+     * request) and UPCALL_VECTOR (HVMOP_set_evtchn_upcall_vector, in
+     * hv/hvm_op.c).  APIC_ACCESS_VIRT and X2APIC_VIRT depend on the host's
+     * VMX APIC virtualisation; xenemu answers as a host without it (it
+     * emulates no APIC), and EXT_DEST_ID is not set by 4.17. */
+    regs[0] = XEN_HVM_CPUID_IOMMU_MAPPINGS | XEN_HVM_CPUID_VCPU_ID_PRESENT |
+              XEN_HVM_CPUID_DOMID_PRESENT | XEN_HVM_CPUID_UPCALL_VECTOR;
+    regs[1] = v->id;
+    regs[2] = v->domain->domid;
+    regs[3] = 0;
+}
+
+bool xen_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
+               uint32_t regs[4])
+{
+    if (leaf < XEN_CPUID_FIRST_LEAF || leaf > XEN_CPUID_MAX_LEAF)
+        return false;
+    regs[0] = regs[1] = regs[2] = regs[3] = 0;
+    switch (leaf - XEN_CPUID_FIRST_LEAF) {
+    case 0:
+        leaf_signature(regs);
+        break;
+    case 1: /* EAX: major << 16 | minor, the encoding XENEMU_VERSION uses */
+        regs[0] = v->domain->xen_version;
+        break;
+    case 2: /* one hypercall page, at the MSR guest_abi.h names */
+        regs[0] = 1;
+        regs[1] = XENEMU_HYPERCALL_MSR;
+        break;
+    case 3:
+        leaf_time(v->domain, subleaf, regs);
+        break;
+    case 4:
+        if (subleaf == 0)
+            leaf_hvm_features(v, regs);
+        break;
+    case 5: /* PV parameters: empty for an HVM domain */
+        break;
+    }
+    return true;
+}
+
+/* ---- pvclock ---- */
 
 /* The time record inside (v)'s vcpu_info: the same struct in both layouts,
  * at different offsets. */

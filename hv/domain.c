@@ -109,6 +109,9 @@ static void domain_free(struct domain *d)
     pthread_mutex_destroy(&d->event_lock);
     pthread_rwlock_destroy(&d->abi_lock);
     pthread_mutex_destroy(&d->physmap_lock);
+    if (d->e820 != d->e820_inline)
+        hv_free(d->e820, d->e820_alloc * sizeof(*d->e820));
+    pthread_mutex_destroy(&d->e820_lock);
     console_destroy(&d->console);
     hv_free(d, sizeof(*d));
 }
@@ -150,6 +153,9 @@ static struct domain *domain_alloc(struct hv *hv,
     pthread_mutex_init(&d->event_lock, NULL);
     pthread_rwlock_init(&d->abi_lock, NULL);
     pthread_mutex_init(&d->physmap_lock, NULL);
+    pthread_mutex_init(&d->e820_lock, NULL);
+    d->e820 = d->e820_inline;
+    d->created_ns = hv_now_ns(hv);
     console_init(&d->console);
     if (alloc_memory_state(d, c->max_grant_frames))
         goto err;
@@ -302,8 +308,24 @@ void domain_set_ram(struct domain *d, uint8_t *ram, uint64_t size)
 {
     d->ram = ram;
     d->ram_size = size;
-    d->e820[0] = (struct domain_e820){0, size, E820_RAM};
-    d->nr_e820 = 1;
+    domain_set_memory_map(d, &(struct domain_e820){0, size, E820_RAM}, 1);
+}
+
+void domain_replace_memory_map(struct domain *d, struct domain_e820 *map,
+                               unsigned int n)
+{
+    struct domain_e820 *old;
+    unsigned int old_alloc;
+
+    pthread_mutex_lock(&d->e820_lock);
+    old = d->e820;
+    old_alloc = d->e820_alloc;
+    d->e820 = map ? map : d->e820_inline;
+    d->e820_alloc = map ? n : 0;
+    d->nr_e820 = map || n <= DOMAIN_E820_MAX ? n : 0;
+    pthread_mutex_unlock(&d->e820_lock);
+    if (old != d->e820_inline)
+        hv_free(old, old_alloc * sizeof(*old));
 }
 
 int domain_set_memory_map(struct domain *d, const struct domain_e820 *map,
@@ -311,8 +333,15 @@ int domain_set_memory_map(struct domain *d, const struct domain_e820 *map,
 {
     if (!n || n > DOMAIN_E820_MAX)
         return -XEN_EINVAL;
-    memcpy(d->e820, map, n * sizeof(*map));
+    pthread_mutex_lock(&d->e820_lock);
+    if (d->e820 != d->e820_inline) {
+        hv_free(d->e820, d->e820_alloc * sizeof(*d->e820));
+        d->e820 = d->e820_inline;
+        d->e820_alloc = 0;
+    }
+    memcpy(d->e820_inline, map, n * sizeof(*map));
     d->nr_e820 = n;
+    pthread_mutex_unlock(&d->e820_lock);
     return 0;
 }
 

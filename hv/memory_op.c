@@ -197,10 +197,11 @@ static int memory_map_read(struct hv_call *call, uint64_t arg, uint32_t *nr,
 
 static long memory_map(struct hv_call *call, uint64_t arg)
 {
-    const struct domain *d = call->v->domain;
-    uint8_t entries[DOMAIN_E820_MAX * E820_ENTRY_SIZE];
+    struct domain *d = call->v->domain;
+    uint8_t small[DOMAIN_E820_MAX * E820_ENTRY_SIZE], *entries = small;
     uint64_t buffer;
     uint32_t nr;
+    long rc = 0;
 
     /* nr_entries is the first field in both layouts. */
     _Static_assert(offsetof(struct xen_memory_map, nr_entries) == 0, "layout");
@@ -208,16 +209,101 @@ static long memory_map(struct hv_call *call, uint64_t arg)
                    "layout");
     if (memory_map_read(call, arg, &nr, &buffer))
         return -XEN_EFAULT;
-    if (d->nr_e820 == 0)
+    pthread_mutex_lock(&d->e820_lock);
+    if (d->nr_e820 == 0) {
+        pthread_mutex_unlock(&d->e820_lock);
         return -XEN_ENOSYS; /* Xen: "backwards compatibility" */
+    }
     if (nr > d->nr_e820)
         nr = d->nr_e820;
+    /* A map the guest set may be larger than the inline entries. */
+    if (nr > DOMAIN_E820_MAX && !(entries = hv_zalloc(nr * E820_ENTRY_SIZE))) {
+        pthread_mutex_unlock(&d->e820_lock);
+        return -XEN_ENOMEM; /* the host is out of memory */
+    }
     for (uint32_t i = 0; i < nr; i++)
         e820_put(entries + i * E820_ENTRY_SIZE, &d->e820[i]);
+    pthread_mutex_unlock(&d->e820_lock);
     if (copy_to_guest(call, buffer, entries, nr * E820_ENTRY_SIZE) ||
         copy_to_guest(call, arg, &nr, sizeof(nr)))
-        return -XEN_EFAULT;
-    return 0;
+        rc = -XEN_EFAULT;
+    if (entries != small)
+        hv_free(entries, nr * E820_ENTRY_SIZE);
+    return rc;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned int bytes)
+{
+    uint64_t v = 0;
+
+    for (unsigned int i = bytes; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/*
+ * XENMEM_set_memory_map (arch_memory_op()): the memory map of (domid), the
+ * caller itself or, for the control domain, any domain.  -EINVAL for more
+ * than E820MAX entries, before the lookup; the entries are read after the
+ * XSM check and replace the map whole (0 entries: memory_map is then
+ * -ENOSYS).
+ */
+static long set_memory_map(struct hv_call *call, uint64_t arg)
+{
+    struct domain *d;
+    struct domain_e820 *map = NULL;
+    uint8_t *raw = NULL;
+    uint64_t buffer;
+    uint32_t nr;
+    domid_t domid;
+    long rc = 0;
+
+    if (call->compat) {
+        struct compat_foreign_memory_map c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        domid = c.domid;
+        nr = c.nr_entries;
+        buffer = c.buffer;
+    } else {
+        struct xen_foreign_memory_map n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        domid = n.domid;
+        nr = n.map.nr_entries;
+        memcpy(&buffer, &n.map.buffer, sizeof(buffer)); /* the guest address */
+    }
+    if (nr > DOMAIN_E820_GUEST_MAX)
+        return -XEN_EINVAL;
+    d = domain_get_by_any_id(call->v->domain, domid);
+    if (!d)
+        return -XEN_ESRCH;
+    if (!domain_may_control(call->v->domain, d)) { /* XSM_TARGET */
+        domain_put(d);
+        return -XEN_EPERM;
+    }
+    if (nr && (!(raw = hv_zalloc((size_t)nr * E820_ENTRY_SIZE)) ||
+               !(map = hv_zalloc(nr * sizeof(*map))))) {
+        rc = -XEN_ENOMEM;
+    } else if (nr && copy_from_guest(call, raw, buffer, nr * E820_ENTRY_SIZE)) {
+        rc = -XEN_EFAULT;
+    } else {
+        for (uint32_t i = 0; i < nr; i++) {
+            const uint8_t *e = raw + i * E820_ENTRY_SIZE;
+
+            map[i] = (struct domain_e820){get_le(e, 8), get_le(e + 8, 8),
+                                          (uint32_t)get_le(e + 16, 4)};
+        }
+        hv_call_side_effects(call);
+        domain_replace_memory_map(d, map, nr);
+        map = NULL; /* d's now */
+    }
+    hv_free(map, nr * sizeof(*map));
+    hv_free(raw, (size_t)nr * E820_ENTRY_SIZE);
+    domain_put(d);
+    return rc;
 }
 
 /* ---- the reservation ops and the domain's sizes ---- */
@@ -416,13 +502,323 @@ static long claim_pages(struct hv_call *call, uint64_t cmd, uint64_t arg)
     return rc;
 }
 
+/*
+ * XENMEM_set_pod_target / get_pod_target (arch_memory_op()): the control
+ * domain's only (XSM_PRIV), after the lookup; every xenemu domain is HVM.
+ * No domain has populate-on-demand, so p2m_pod_set_mem_target() finds
+ * nothing outstanding and does nothing; both report the domain's pages,
+ * an empty PoD cache and no PoD entries, writing back the whole argument.
+ */
+static long pod_target(struct hv_call *call, uint64_t cmd, uint64_t arg)
+{
+    struct xen_pod_target t;
+    struct compat_pod_target c;
+    struct domain *d;
+    long rc = 0;
+
+    if (call->compat) {
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        t = (struct xen_pod_target){.target_pages = c.target_pages,
+                                    .domid = c.domid};
+    } else if (copy_from_guest(call, &t, arg, sizeof(t))) {
+        return -XEN_EFAULT;
+    }
+    d = domain_get_by_any_id(call->v->domain, t.domid);
+    if (!d)
+        return -XEN_ESRCH;
+    if (!call->v->domain->is_privileged)
+        rc = -XEN_EPERM;
+    else if (cmd == XENMEM_set_pod_target &&
+             t.target_pages > (uint64_t)ram_pages(d))
+        rc = -XEN_EINVAL; /* above max_pages */
+    if (rc == 0) {
+        /* p2m_pod_get_mem_target() */
+        t.tot_pages = (uint64_t)ram_pages(d);
+        t.pod_cache_pages = 0;
+        t.pod_entries = 0;
+        if (call->compat) {
+            c.tot_pages = t.tot_pages;
+            c.pod_cache_pages = 0;
+            c.pod_entries = 0;
+            if (copy_to_guest(call, arg, &c, sizeof(c)))
+                rc = -XEN_EFAULT;
+        } else if (copy_to_guest(call, arg, &t, sizeof(t))) {
+            rc = -XEN_EFAULT;
+        }
+    }
+    domain_put(d);
+    return rc;
+}
+
+/*
+ * XENMEM_access_op (common/mem_access.c:mem_access_memop()): a remote
+ * domain by id (DOMID_SELF is -ESRCH, the caller's own id -EPERM), then
+ * the sanity check (an HVM domain on VMX with HAP, which passes), then
+ * XSM_DM_PRIV (-EPERM but for the control domain; xenemu has no device
+ * model domains), then -ENODEV: no domain has a vm_event monitor ring, so
+ * no sub-op is reached.
+ */
+static long access_op(struct hv_call *call, uint64_t arg)
+{
+    struct domain *caller = call->v->domain, *d;
+    domid_t domid;
+    long rc;
+
+    if (call->compat) {
+        struct compat_mem_access_op c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        domid = c.domid;
+    } else {
+        struct xen_mem_access_op n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        domid = n.domid;
+    }
+    d = domain_get(caller->hv, domid);
+    if (!d)
+        return -XEN_ESRCH;
+    if (d == caller || !caller->is_privileged)
+        rc = -XEN_EPERM;
+    else
+        rc = -XEN_ENODEV;
+    domain_put(d);
+    return rc;
+}
+
+/* ---- XENMEM_add_to_physmap_batch ---- */
+
+/* struct xen_add_to_physmap_batch in either mode, widened. */
+struct batch_args {
+    domid_t domid;
+    uint16_t space;
+    uint16_t size;
+    uint16_t u; /* foreign_domid (gmfn_foreign) or res0 */
+    uint64_t idxs, gpfns, errs;
+};
+
+/* Compat entries are marshalled this many at a time (Xen's translation
+ * area: two pages, less the native struct, over an index and a gpfn). */
+#define COMPAT_BATCH_CHUNK ((2 * 4096 - 32) / 16)
+
+/*
+ * One foreign frame (p2m_add_foreign()): only into the hardware domain;
+ * the foreign domain is remote by id (-ESRCH, -EPERM for the caller
+ * itself), not (d) (-EINVAL), and its frame must be RAM (-EINVAL).
+ * xenemu cannot map another domain's frame: -EOPNOTSUPP (deliberate).
+ */
+static int batch_foreign(struct hv_call *call, struct domain *d,
+                         domid_t foreign, uint64_t fgfn)
+{
+    struct domain *f;
+    int rc;
+
+    if (d->domid != 0)
+        return -XEN_EPERM;
+    if (foreign == DOMID_XEN)
+        return -XEN_EOPNOTSUPP; /* Xen's own frames are not exposed */
+    f = domain_get(d->hv, foreign);
+    if (!f)
+        return -XEN_ESRCH;
+    if (f == call->v->domain)
+        rc = -XEN_EPERM;
+    else if (f == d)
+        rc = -XEN_EINVAL;
+    else if (!gfn_to_host(f, fgfn))
+        rc = -XEN_EINVAL;
+    else
+        rc = -XEN_EOPNOTSUPP;
+    domain_put(f);
+    return rc;
+}
+
+/* One entry (x86's xenmem_add_to_physmap_one()). */
+static int batch_one(struct hv_call *call, struct domain *d,
+                     const struct batch_args *a, uint64_t idx, uint64_t gpfn)
+{
+    struct physmap_args pa = {a->domid, a->space, idx, gpfn};
+    long slot;
+
+    if (a->space == XENMAPSPACE_gmfn_foreign)
+        return batch_foreign(call, d, a->u, idx);
+    /* dev_mmio and unknown spaces find no frame on x86: -EINVAL. */
+    slot = physmap_slot(d, &pa);
+    if (slot < 0)
+        return (int)slot;
+    hv_call_side_effects(call);
+    return physmap_map(d, (unsigned int)slot, gpfn);
+}
+
+/*
+ * Entries [extent, size) of the batch (common/memory.c:
+ * xenmem_add_to_physmap_batch()): each result goes to errs[]; an
+ * unreadable entry or an invalid gpfn ends the call.  (cidx, cgpfn): a
+ * compat chunk already read, from (extent) on; NULL: read the native
+ * arrays entry by entry.
+ */
+static long batch_entries(struct hv_call *call, struct domain *d,
+                          const struct batch_args *a, unsigned int size,
+                          unsigned int extent, const uint32_t *cidx,
+                          const uint32_t *cgpfn)
+{
+    const unsigned int first = extent;
+
+    if (size < extent)
+        return -XEN_EILSEQ;
+    if (size == extent)
+        return extent ? -XEN_EILSEQ : 0;
+    if (a->space == XENMAPSPACE_dev_mmio && a->u)
+        return -XEN_EOPNOTSUPP; /* res0 must be 0 */
+    for (; extent < size; extent++) {
+        uint64_t idx, gpfn;
+        int32_t err;
+
+        if (cidx) {
+            idx = cidx[extent - first];
+            gpfn = cgpfn[extent - first];
+        } else if (copy_from_guest(call, &idx, a->idxs + 8ull * extent, 8) ||
+                   copy_from_guest(call, &gpfn, a->gpfns + 8ull * extent, 8)) {
+            return -XEN_EFAULT;
+        }
+        if (gpfn == GFN_INVALID)
+            return -XEN_EINVAL;
+        err = batch_one(call, d, a, idx, gpfn);
+        if (copy_to_guest(call, a->errs + 4ull * extent, &err, sizeof(err)))
+            return -XEN_EFAULT;
+    }
+    return 0;
+}
+
+/* do_memory_op()'s part for entries [start, size): its checks, in order,
+ * then the entries. */
+static long batch_native(struct hv_call *call, const struct batch_args *a,
+                         uint64_t start, unsigned int size,
+                         const uint32_t *cidx, const uint32_t *cgpfn)
+{
+    struct domain *caller = call->v->domain, *d;
+    long rc;
+
+    if (start > UINT16_MAX)
+        return -XEN_EDOM;
+    if (a->space == XENMAPSPACE_gmfn_range)
+        return -XEN_EOPNOTSUPP;
+    d = domain_get_by_any_id(caller, a->domid);
+    if (!d)
+        return -XEN_ESRCH;
+    /* xatp_permission_check(), as for add_to_physmap. */
+    if (a->space == XENMAPSPACE_dev_mmio && (d->domid != 0 || d != caller))
+        rc = -XEN_EACCES;
+    else if (!domain_may_control(caller, d))
+        rc = -XEN_EPERM;
+    else
+        rc = batch_entries(call, d, a, size, (unsigned int)start, cidx, cgpfn);
+    domain_put(d);
+    return rc;
+}
+
+/*
+ * XENMEM_add_to_physmap_batch.  The native call checks the start extent
+ * before reading its argument.  compat_memory_op() reads its argument,
+ * then each chunk's indexes and gpfns (32 bits each) before the native
+ * checks run for that chunk.  xenemu does the whole batch in one call
+ * (Xen may preempt between entries; not guest-visible).
+ */
+static long add_to_physmap_batch(struct hv_call *call, uint64_t cmd,
+                                 uint64_t arg)
+{
+    uint64_t start = cmd >> MEMOP_EXTENT_SHIFT;
+    struct batch_args a;
+
+    if (!call->compat && start > UINT16_MAX)
+        return -XEN_EDOM;
+    if (call->compat) {
+        struct compat_add_to_physmap_batch c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        a = (struct batch_args){c.domid, c.space, c.size, c.u,
+                                c.idxs,  c.gpfns, c.errs};
+    } else {
+        struct xen_add_to_physmap_batch n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        a = (struct batch_args){
+            .domid = n.domid, .space = n.space, .size = n.size, .u = n.u.res0};
+        memcpy(&a.idxs, &n.idxs, sizeof(a.idxs)); /* guest addresses */
+        memcpy(&a.gpfns, &n.gpfns, sizeof(a.gpfns));
+        memcpy(&a.errs, &n.errs, sizeof(a.errs));
+        return batch_native(call, &a, start, a.size, NULL, NULL);
+    }
+    for (;;) {
+        uint32_t idx[COMPAT_BATCH_CHUNK], gpfn[COMPAT_BATCH_CHUNK];
+        uint64_t end = start + COMPAT_BATCH_CHUNK;
+        long rc;
+
+        if (end > a.size)
+            end = a.size;
+        if (end > start && (copy_from_guest(call, idx, a.idxs + 4 * start,
+                                            (size_t)(end - start) * 4) ||
+                            copy_from_guest(call, gpfn, a.gpfns + 4 * start,
+                                            (size_t)(end - start) * 4)))
+            return -XEN_EFAULT;
+        rc = batch_native(call, &a, start, (unsigned int)end, idx, gpfn);
+        if (rc || end >= a.size)
+            return rc;
+        start = end; /* the next chunk */
+    }
+}
+
+/*
+ * XENMEM_reserved_device_memory_map: the host's reserved device memory
+ * (RMRRs, IVMD), not a domain's.  xenemu's host has none (as a host
+ * without them, or without an IOMMU): after 4.17's checks, nr_entries
+ * becomes 0 and the argument is written back.
+ */
+static long reserved_device_memory_map(struct hv_call *call, uint64_t cmd,
+                                       uint64_t arg)
+{
+    if (cmd >> MEMOP_EXTENT_SHIFT)
+        return -XEN_EINVAL;
+    if (call->compat) {
+        struct compat_reserved_device_memory_map c;
+
+        if (copy_from_guest(call, &c, arg, sizeof(c)))
+            return -XEN_EFAULT;
+        if (c.flags & ~(uint32_t)XENMEM_RDM_ALL)
+            return -XEN_EINVAL;
+        c.nr_entries = 0;
+        if (copy_to_guest(call, arg, &c, sizeof(c)))
+            return -XEN_EFAULT;
+    } else {
+        struct xen_reserved_device_memory_map n;
+
+        if (copy_from_guest(call, &n, arg, sizeof(n)))
+            return -XEN_EFAULT;
+        if (n.flags & ~(uint32_t)XENMEM_RDM_ALL)
+            return -XEN_EINVAL;
+        n.nr_entries = 0;
+        if (copy_to_guest(call, arg, &n, sizeof(n)))
+            return -XEN_EFAULT;
+    }
+    return 0;
+}
+
 /* The sub-ops x86's arch_memory_op() and subarch_memory_op() answer:
  * selected on the whole cmd, so any start-extent bits give -ENOSYS. */
 static long arch_memory_op(struct hv_call *call, uint64_t cmd, uint64_t arg)
 {
     switch (cmd) {
+    case XENMEM_set_memory_map:
+        return set_memory_map(call, arg);
     case XENMEM_memory_map:
         return memory_map(call, arg);
+    case XENMEM_set_pod_target:
+    case XENMEM_get_pod_target:
+        return pod_target(call, cmd, arg);
     case XENMEM_machphys_mfn_list:
         /* compat_arch_memory_op(): no 32-bit PV, no compat M2P. */
         if (call->compat)
@@ -476,6 +872,12 @@ long do_memory_op(struct hv_call *call, uint64_t args[5])
         return claim_pages(call, cmd, args[1]);
     case XENMEM_get_vnumainfo:
         return get_vnumainfo(call, cmd, args[1]);
+    case XENMEM_access_op:
+        return access_op(call, args[1]);
+    case XENMEM_add_to_physmap_batch:
+        return add_to_physmap_batch(call, cmd, args[1]);
+    case XENMEM_reserved_device_memory_map:
+        return reserved_device_memory_map(call, cmd, args[1]);
     case XENMEM_acquire_resource:
         /* arch_acquire_resource_check(): only the hardware domain may,
          * among translated callers. */

@@ -13,7 +13,10 @@
 #include "xenemu/cpuid.h"
 #include "kvm.h"
 
-#define NR_XEN_LEAVES (XEN_CPUID_MAX_LEAF - XENEMU_CPUID_BASE + 1)
+/* The time leaf (base + 3) has three sub-leaves, every other leaf one. */
+#define TIME_SUBLEAVES 3u
+#define NR_XEN_LEAVES                                                          \
+    (XEN_CPUID_MAX_LEAF - XENEMU_CPUID_BASE + 1 + TIME_SUBLEAVES - 1)
 
 static bool hypervisor_range(uint32_t function)
 {
@@ -76,19 +79,24 @@ int kvm_cpuid_set(struct kvm_vcpu *kv, char *err, size_t len)
     }
     for (uint32_t leaf = XENEMU_CPUID_BASE; leaf <= XEN_CPUID_MAX_LEAF;
          leaf++) {
-        struct kvm_cpuid_entry2 *e = &c->entries[n++];
-        uint32_t r[4] = {0};
+        uint32_t subleaves = leaf == XEN_CPUID_LEAF(3) ? TIME_SUBLEAVES : 1;
 
-        xen_cpuid(kv->v, leaf, 0, r);
-        /* Sub-leaf 0 only (the HVM leaf has sub-leaves): KVM answers other
-         * sub-leaves with zeros, as xen_cpuid() and Xen do. */
-        *e = (struct kvm_cpuid_entry2){.function = leaf,
-                                       .index = 0,
-                                       .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
-                                       .eax = r[0],
-                                       .ebx = r[1],
-                                       .ecx = r[2],
-                                       .edx = r[3]};
+        /* Sub-leaves beyond these (and any of the others) are answered by
+         * KVM with zeros, as xen_cpuid() and Xen do. */
+        for (uint32_t sub = 0; sub < subleaves; sub++) {
+            struct kvm_cpuid_entry2 *e = &c->entries[n++];
+            uint32_t r[4] = {0};
+
+            xen_cpuid(kv->v, leaf, sub, r);
+            *e = (struct kvm_cpuid_entry2){.function = leaf,
+                                           .index = sub,
+                                           .flags =
+                                               KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+                                           .eax = r[0],
+                                           .ebx = r[1],
+                                           .ecx = r[2],
+                                           .edx = r[3]};
+        }
     }
     c->nent = n;
     if (ioctl(kv->fd, KVM_SET_CPUID2, c) < 0) {

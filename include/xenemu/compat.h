@@ -184,4 +184,83 @@ _Static_assert(offsetof(struct gnttab_unmap_grant_ref, status) == 20, "layout");
 _Static_assert(sizeof(struct gnttab_swap_grant_ref) == 12, "layout");
 _Static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8, "layout");
 
+/* ---- memory_op, the rest (hv/memory_op.c) ---- */
+
+/* XENMEM_set_memory_map: struct xen_memory_map follows the domid at the
+ * 4-byte alignment of i386. */
+struct compat_foreign_memory_map {
+    domid_t domid;
+    uint32_t nr_entries;
+    uint32_t buffer;
+};
+_Static_assert(sizeof(struct compat_foreign_memory_map) == 12, "layout");
+_Static_assert(offsetof(struct compat_foreign_memory_map, nr_entries) == 4,
+               "layout");
+_Static_assert(sizeof(struct xen_foreign_memory_map) == 24, "layout");
+_Static_assert(offsetof(struct xen_foreign_memory_map, map) == 8, "layout");
+
+/* XENMEM_{set,get}_pod_target: i386 aligns uint64_t to 4, so the struct
+ * ends right after domid's padding to 4. */
+struct compat_pod_target {
+    uint64_t target_pages __attribute__((aligned(4)));
+    uint64_t tot_pages __attribute__((aligned(4)));
+    uint64_t pod_cache_pages __attribute__((aligned(4)));
+    uint64_t pod_entries __attribute__((aligned(4)));
+    domid_t domid;
+} __attribute__((packed, aligned(4)));
+_Static_assert(sizeof(struct compat_pod_target) == 36, "layout");
+_Static_assert(offsetof(struct compat_pod_target, domid) == 32, "layout");
+_Static_assert(sizeof(struct xen_pod_target) == 40, "layout");
+
+/* XENMEM_access_op: pfn is uint64_aligned_t (8 in both modes), the two
+ * handles 32 bits each. */
+struct compat_mem_access_op {
+    uint8_t op;
+    uint8_t access;
+    domid_t domid;
+    uint32_t nr;
+    uint64_t pfn;
+    uint32_t pfn_list;
+    uint32_t access_list;
+};
+_Static_assert(sizeof(struct compat_mem_access_op) == 24, "layout");
+_Static_assert(offsetof(struct compat_mem_access_op, pfn) == 8, "layout");
+_Static_assert(sizeof(struct xen_mem_access_op) == 32, "layout");
+_Static_assert(offsetof(struct xen_mem_access_op, domid) == 2, "layout");
+
+/* XENMEM_add_to_physmap_batch: three 32-bit handles; idxs are
+ * compat_ulong_t and gpfns compat_pfn_t (32 bits), errs int in both. */
+struct compat_add_to_physmap_batch {
+    domid_t domid;
+    uint16_t space;
+    uint16_t size;
+    uint16_t u; /* foreign_domid or res0 */
+    uint32_t idxs;
+    uint32_t gpfns;
+    uint32_t errs;
+};
+_Static_assert(sizeof(struct compat_add_to_physmap_batch) == 20, "layout");
+_Static_assert(offsetof(struct compat_add_to_physmap_batch, idxs) == 8,
+               "layout");
+_Static_assert(sizeof(struct xen_add_to_physmap_batch) == 32, "layout");
+_Static_assert(offsetof(struct xen_add_to_physmap_batch, idxs) == 8, "layout");
+_Static_assert(offsetof(struct xen_add_to_physmap_batch, errs) == 24, "layout");
+
+/* XENMEM_reserved_device_memory_map: a 32-bit buffer handle, then the
+ * 4-byte PCI device. */
+struct compat_reserved_device_memory_map {
+    uint32_t flags;
+    uint32_t nr_entries;
+    uint32_t buffer;
+    physdev_pci_device_t pci;
+};
+_Static_assert(sizeof(struct compat_reserved_device_memory_map) == 16,
+               "layout");
+_Static_assert(offsetof(struct compat_reserved_device_memory_map, nr_entries) ==
+                   4,
+               "layout");
+_Static_assert(sizeof(struct xen_reserved_device_memory_map) == 24, "layout");
+_Static_assert(offsetof(struct xen_reserved_device_memory_map, nr_entries) == 4,
+               "layout");
+
 #endif /* XENEMU_COMPAT_H */

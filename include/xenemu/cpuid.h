@@ -12,14 +12,17 @@
 #include "xenemu/domain.h"
 #include "xenemu/guest_abi.h"
 
-/* The highest Xen leaf answered: base + 4 (HVM features). */
-#define XEN_CPUID_MAX_LEAF XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES - 1)
+/* The highest Xen leaf answered: base + XEN_CPUID_MAX_NUM_LEAVES (5), as
+ * Xen 4.17 does when the toolstack sets no limit. */
+#define XEN_CPUID_MAX_LEAF XEN_CPUID_LEAF(XEN_CPUID_MAX_NUM_LEAVES)
 
 /*
  * Xen's leaf (leaf) (XENEMU_CPUID_BASE .. XEN_CPUID_MAX_LEAF) for vCPU (v):
  * signature, version (the domain's emulated Xen version), hypercall page
- * count and MSR, time leaf (zeros: no TSC mode offered), HVM features
- * (vCPU id and domid present, with their values).  Returns false for
+ * count and MSR, the time leaf (sub-leaves 0-2: TSC mode, rates, scale,
+ * offset), HVM features (vCPU id and domid present, with their values)
+ * and the PV leaf (empty for HVM), as Xen 4.17's
+ * cpuid_hypervisor_leaves() gives them.  Returns false for
  * leaves outside that range, leaving (regs) alone.
  */
 bool xen_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,

@@ -36,9 +36,13 @@ struct domain_e820 {
     uint64_t size;
     uint32_t type;
 };
+/* Entries a backend may set (domain_set_memory_map()), kept inline. */
 #define DOMAIN_E820_MAX 8
-#define E820_RAM        1
-#define E820_RESERVED   2
+/* Entries a guest may set with XENMEM_set_memory_map: Xen's E820MAX
+ * (arch/x86/include/asm/e820.h), allocated to the number given. */
+#define DOMAIN_E820_GUEST_MAX 1024
+#define E820_RAM              1
+#define E820_RESERVED         2
 
 /* A hypervisor page mapped at a guest frame (gfn GFN_INVALID: nowhere). */
 struct guest_overlay {
@@ -168,8 +172,17 @@ struct domain {
     /* Guest RAM (host mapping) and its memory map (XENMEM_memory_map). */
     uint8_t *ram;
     uint64_t ram_size;
-    struct domain_e820 e820[DOMAIN_E820_MAX];
+    /* The memory map: nr_e820 entries at e820, which is e820_inline or
+     * (after XENMEM_set_memory_map) an hv_zalloc() of e820_alloc
+     * entries.  Changed and read under e820_lock. */
+    struct domain_e820 *e820;
     unsigned int nr_e820;
+    unsigned int e820_alloc;
+    struct domain_e820 e820_inline[DOMAIN_E820_MAX];
+    pthread_mutex_t e820_lock;
+    /* System time when the domain was created: Xen's vtsc_offset (set by
+     * tsc_set_info() at creation), reported in CPUID leaf 3. */
+    uint64_t created_ns;
 
     /*
      * Hypervisor-owned pages the guest placed in its physmap with
@@ -278,6 +291,13 @@ void domain_set_ram(struct domain *d, uint8_t *ram, uint64_t size);
  * entries.  Before the domain runs. */
 int domain_set_memory_map(struct domain *d, const struct domain_e820 *map,
                           unsigned int n);
+
+/* Give (d) the memory map (map), (n) entries from hv_zalloc() that (d) now
+ * owns (NULL: the inline entries, n of them), freeing the one it had, as
+ * XENMEM_set_memory_map does; safe against a concurrent XENMEM_memory_map.
+ * n may be 0 (XENMEM_memory_map is then -ENOSYS). */
+void domain_replace_memory_map(struct domain *d, struct domain_e820 *map,
+                               unsigned int n);
 
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);

@@ -4,7 +4,8 @@
  * case named in each test), xatp_permission_check(),
  * arch/x86/mm/p2m.c:xenmem_add_to_physmap_one(), arch/x86/mm.c:
  * arch_memory_op(), x86_64/mm.c:subarch_memory_op(), common/compat/
- * memory.c:compat_memory_op() and hvm/hypercall.c:hvm_memory_op(), unless
+ * memory.c:compat_memory_op(), common/mem_access.c:mem_access_memop(),
+ * arch/x86/mm/p2m-pod.c and hvm/hypercall.c:hvm_memory_op(), unless
  * a comment says "xenemu" (a deliberate difference).
  */
 #include <string.h>
@@ -631,6 +632,384 @@ static void test_claim_pages(void **state)
                      -XEN_EINVAL);
 }
 
+/* ---- the sub-ops added last ---- */
+
+/* arch/x86/mm.c:arch_memory_op() case XENMEM_set_memory_map: the caller
+ * may set its own map (XSM_TARGET); the entries replace the map whole and
+ * XENMEM_memory_map reports them; more than E820MAX (1024) is -EINVAL
+ * before the lookup, an unknown domain -ESRCH, an unreadable buffer
+ * -EFAULT (the map unchanged), 0 entries leave memory_map -ENOSYS. */
+static void test_set_memory_map(void **state)
+{
+    struct harness_fixture *f = *state;
+    uint8_t in[2 * 20], out[2 * 20];
+    struct xen_foreign_memory_map fm = {.domid = DOMID_SELF,
+                                        .map.nr_entries = 2};
+    struct xen_memory_map m = {.nr_entries = 8};
+    struct compat_foreign_memory_map cfm = {DOMID_SELF, 1, BUF_GPA};
+
+    e820_expect(in, 0, 0x9f000, E820_RAM);
+    e820_expect(in + 20, 0x100000, 0x200000, E820_RESERVED);
+    assert_int_equal(gpa_write(f->d, BUF_GPA, in, sizeof(in)), 0);
+    set_xen_guest_handle(fm.map.buffer, (void *)(uintptr_t)BUF_GPA);
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)), 0);
+    assert_int_equal(f->d->nr_e820, 2);
+    poison_buffer(f->d);
+    set_xen_guest_handle(m.buffer, (void *)(uintptr_t)BUF_GPA);
+    assert_int_equal(memop(f->d, XENMEM_memory_map, &m, sizeof(m)), 0);
+    assert_int_equal(m.nr_entries, 2);
+    assert_int_equal(gpa_read(f->d, out, BUF_GPA, sizeof(out)), 0);
+    assert_memory_equal(out, in, sizeof(in));
+
+    /* Compat: one entry, the first of the buffer. */
+    assert_int_equal(gpa_write(f->d, BUF_GPA, in, sizeof(in)), 0);
+    assert_int_equal(
+        compat_memop(f->d, XENMEM_set_memory_map, &cfm, sizeof(cfm)), 0);
+    assert_int_equal(f->d->nr_e820, 1);
+    assert_int_equal(f->d->e820[0].size, 0x9f000);
+
+    /* The checks, in order; none changes the map. */
+    fm.map.nr_entries = 1025;
+    fm.domid = NOT_A_DOMID;
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)),
+                     -XEN_EINVAL);
+    fm.map.nr_entries = 1024;
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)),
+                     -XEN_ESRCH);
+    fm.domid = f->d->domid;
+    set_xen_guest_handle(fm.map.buffer, (void *)(uintptr_t)BAD_GPA);
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)),
+                     -XEN_EFAULT);
+    assert_int_equal(raw(f->d, false, XENMEM_set_memory_map, BAD_GPA),
+                     -XEN_EFAULT);
+    /* Chosen on the whole cmd: extent bits make it arch_memory_op()'s
+     * default, -ENOSYS. */
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map | 64, &fm, sizeof(fm)),
+                     -XEN_ENOSYS);
+    assert_int_equal(f->d->nr_e820, 1);
+
+    /* 1024 entries are taken (a large map, allocated) and reported. */
+    {
+        static uint8_t big[1024 * 20];
+
+        for (unsigned int i = 0; i < 1024; i++)
+            e820_expect(big + 20 * i, (uint64_t)i << 12, 0x1000, E820_RAM);
+        assert_int_equal(gpa_write(f->d, BUF_GPA, big, sizeof(big)), 0);
+        set_xen_guest_handle(fm.map.buffer, (void *)(uintptr_t)BUF_GPA);
+        assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)),
+                         0);
+        memset(big, 0, sizeof(big));
+        assert_int_equal(gpa_write(f->d, BUF_GPA, big, sizeof(big)), 0);
+        m.nr_entries = 2000;
+        assert_int_equal(memop(f->d, XENMEM_memory_map, &m, sizeof(m)), 0);
+        assert_int_equal(m.nr_entries, 1024);
+        assert_int_equal(gpa_read(f->d, big, BUF_GPA, sizeof(big)), 0);
+        e820_expect(out, 1023u << 12, 0x1000, E820_RAM);
+        assert_memory_equal(big + 1023 * 20, out, 20);
+    }
+
+    /* 0 entries: an empty map; memory_map is then -ENOSYS. */
+    fm.map.nr_entries = 0;
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)), 0);
+    assert_int_equal(memop(f->d, XENMEM_memory_map, &m, sizeof(m)),
+                     -XEN_ENOSYS);
+}
+
+/* A domU may not set another domain's map (xsm_domain_memory_map(),
+ * XSM_TARGET); the control domain may. */
+static void test_set_memory_map_of_another_domain(void **state)
+{
+    struct harness_fixture *f = *state;
+    struct domain *other = harness_domain(f->hv, &(struct harness_dom_opts){0});
+    uint8_t in[20];
+    struct xen_foreign_memory_map fm = {.domid = other->domid,
+                                        .map.nr_entries = 1};
+
+    e820_expect(in, 0, 0x1000, E820_RESERVED);
+    assert_int_equal(gpa_write(f->d, BUF_GPA, in, sizeof(in)), 0);
+    set_xen_guest_handle(fm.map.buffer, (void *)(uintptr_t)BUF_GPA);
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)),
+                     -XEN_EPERM);
+    f->d->is_privileged = true;
+    assert_int_equal(memop(f->d, XENMEM_set_memory_map, &fm, sizeof(fm)), 0);
+    assert_int_equal(other->e820[0].type, E820_RESERVED);
+    f->d->is_privileged = false;
+    harness_domain_free(other);
+}
+
+/* arch_memory_op() case XENMEM_set/get_pod_target: -EFAULT, -ESRCH, then
+ * XSM_PRIV (-EPERM for a domU, its own domain too); for the control domain
+ * set checks target_pages against max_pages (-EINVAL), then
+ * arch/x86/mm/p2m-pod.c:p2m_pod_set_mem_target() has nothing to do (no PoD
+ * entries: "populated > 0 && entry_count == 0") and
+ * p2m_pod_get_mem_target() reports tot_pages and an empty cache. */
+static void test_pod_target(void **state)
+{
+    struct harness_fixture *f = *state;
+    struct xen_pod_target t = {.target_pages = 1, .domid = DOMID_SELF};
+    struct compat_pod_target c = {.domid = DOMID_SELF};
+
+    assert_int_equal(raw(f->d, false, XENMEM_get_pod_target, BAD_GPA),
+                     -XEN_EFAULT);
+    assert_int_equal(memop(f->d, XENMEM_get_pod_target, &t, sizeof(t)),
+                     -XEN_EPERM);
+    assert_int_equal(memop(f->d, XENMEM_set_pod_target, &t, sizeof(t)),
+                     -XEN_EPERM);
+    t.domid = NOT_A_DOMID;
+    assert_int_equal(memop(f->d, XENMEM_set_pod_target, &t, sizeof(t)),
+                     -XEN_ESRCH);
+    /* Chosen on the whole cmd. */
+    assert_int_equal(memop(f->d, XENMEM_get_pod_target | 64, &t, sizeof(t)),
+                     -XEN_ENOSYS);
+
+    f->d->is_privileged = true;
+    t = (struct xen_pod_target){.target_pages = HARNESS_RAM_PAGES + 1,
+                                .pod_entries = 7,
+                                .domid = DOMID_SELF};
+    assert_int_equal(memop(f->d, XENMEM_set_pod_target, &t, sizeof(t)),
+                     -XEN_EINVAL);
+    assert_int_equal(t.pod_entries, 7); /* not written */
+    t.target_pages = HARNESS_RAM_PAGES;
+    assert_int_equal(memop(f->d, XENMEM_set_pod_target, &t, sizeof(t)), 0);
+    assert_int_equal(t.tot_pages, HARNESS_RAM_PAGES);
+    assert_int_equal(t.pod_cache_pages, 0);
+    assert_int_equal(t.pod_entries, 0);
+    assert_int_equal(t.target_pages, HARNESS_RAM_PAGES);
+    c.pod_entries = 9;
+    assert_int_equal(compat_memop(f->d, XENMEM_get_pod_target, &c, sizeof(c)),
+                     0);
+    assert_int_equal(c.tot_pages, HARNESS_RAM_PAGES);
+    assert_int_equal(c.pod_entries, 0);
+    f->d->is_privileged = false;
+}
+
+/* common/mem_access.c:mem_access_memop(): -EFAULT; the domain is remote,
+ * by id (common/domain.c:rcu_lock_remote_domain_by_id(): DOMID_SELF
+ * -ESRCH, the caller itself -EPERM); p2m_mem_access_sanity_check() passes
+ * (HVM on VMX with HAP); xsm_mem_access() (XSM_DM_PRIV) -EPERM for a domU;
+ * for the control domain -ENODEV: no monitor ring
+ * (vm_event_check_ring()). */
+static void test_access_op(void **state)
+{
+    struct harness_fixture *f = *state;
+    struct domain *other = harness_domain(f->hv, &(struct harness_dom_opts){0});
+    struct xen_mem_access_op a = {.op = XENMEM_access_op_get_access,
+                                  .domid = DOMID_SELF};
+    struct compat_mem_access_op c = {.domid = other->domid};
+
+    assert_int_equal(raw(f->d, false, XENMEM_access_op, BAD_GPA), -XEN_EFAULT);
+    assert_int_equal(memop(f->d, XENMEM_access_op, &a, sizeof(a)), -XEN_ESRCH);
+    a.domid = f->d->domid;
+    assert_int_equal(memop(f->d, XENMEM_access_op, &a, sizeof(a)), -XEN_EPERM);
+    a.domid = other->domid;
+    assert_int_equal(memop(f->d, XENMEM_access_op, &a, sizeof(a)), -XEN_EPERM);
+    f->d->is_privileged = true;
+    assert_int_equal(memop(f->d, XENMEM_access_op | 64, &a, sizeof(a)),
+                     -XEN_ENODEV); /* masked: the start is the op's own */
+    assert_int_equal(compat_memop(f->d, XENMEM_access_op, &c, sizeof(c)),
+                     -XEN_ENODEV);
+    a.domid = f->d->domid;
+    assert_int_equal(memop(f->d, XENMEM_access_op, &a, sizeof(a)), -XEN_EPERM);
+    f->d->is_privileged = false;
+    harness_domain_free(other);
+}
+
+#define IDX_GPA  0x5000u
+#define GPFN_GPA 0x6000u
+#define ERRS_GPA 0x7000u
+
+static struct xen_add_to_physmap_batch batch(domid_t domid, uint16_t space,
+                                             uint16_t size)
+{
+    struct xen_add_to_physmap_batch b = {
+        .domid = domid, .space = space, .size = size};
+
+    set_xen_guest_handle(b.idxs, (xen_ulong_t *)(uintptr_t)IDX_GPA);
+    set_xen_guest_handle(b.gpfns, (xen_pfn_t *)(uintptr_t)GPFN_GPA);
+    set_xen_guest_handle(b.errs, (int *)(uintptr_t)ERRS_GPA);
+    return b;
+}
+
+static void put_entries(struct domain *d, const uint64_t *idx,
+                        const uint64_t *gpfn, unsigned int n)
+{
+    int32_t errs[8];
+
+    memset(errs, CANARY, sizeof(errs));
+    assert_int_equal(gpa_write(d, IDX_GPA, idx, n * 8), 0);
+    assert_int_equal(gpa_write(d, GPFN_GPA, gpfn, n * 8), 0);
+    assert_int_equal(gpa_write(d, ERRS_GPA, errs, sizeof(errs)), 0);
+}
+
+/* case XENMEM_add_to_physmap_batch and xenmem_add_to_physmap_batch():
+ * each entry's xenmem_add_to_physmap_one() result in errs[]: shared_info
+ * and grant frames map, a bad index -EINVAL, dev_mmio -EINVAL (no such
+ * space on x86), gmfn (xenemu: -EOPNOTSUPP, as add_to_physmap). */
+static void test_batch_maps_each_entry(void **state)
+{
+    struct harness_fixture *f = *state;
+    const uint64_t idx[3] = {0, 1, 0}, gpfn[3] = {MAP_GFN, MAP_GFN + 1, 9};
+    struct xen_add_to_physmap_batch b =
+        batch(DOMID_SELF, XENMAPSPACE_shared_info, 3);
+    int32_t errs[4];
+
+    put_entries(f->d, idx, gpfn, 3);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     0);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, sizeof(errs)), 0);
+    assert_int_equal(errs[0], 0);
+    assert_int_equal(errs[1], -XEN_EINVAL);         /* shared_info idx 1 */
+    assert_int_equal(errs[2], 0);                   /* moved to gfn 9 */
+    assert_int_equal(errs[3], (int32_t)0xa5a5a5a5); /* beyond size */
+    assert_ptr_equal(gfn_to_host(f->d, 9), f->d->shared_info);
+
+    b = batch(DOMID_SELF, XENMAPSPACE_grant_table, 2);
+    put_entries(f->d, (const uint64_t[]){0, 1000}, gpfn, 2);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     0);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, sizeof(errs)), 0);
+    assert_int_equal(errs[0], 0);
+    assert_int_equal(errs[1], -XEN_EINVAL); /* beyond max_grant_frames */
+    assert_non_null(gfn_to_host(f->d, MAP_GFN));
+
+    b = batch(DOMID_SELF, XENMAPSPACE_gmfn, 1);
+    put_entries(f->d, idx, gpfn, 1);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     0);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, 4), 0);
+    assert_int_equal(errs[0], -XEN_EOPNOTSUPP); /* xenemu */
+}
+
+/* The batch's checks, in do_memory_op()'s and
+ * xenmem_add_to_physmap_batch()'s order. */
+static void test_batch_errors(void **state)
+{
+    struct harness_fixture *f = *state;
+    const uint64_t idx[2] = {0, 0}, gpfn[2] = {MAP_GFN, GFN_INVALID};
+    struct xen_add_to_physmap_batch b =
+        batch(DOMID_SELF, XENMAPSPACE_shared_info, 2);
+    int32_t errs[2];
+
+    /* Too large a start extent: -EDOM before the argument is read. */
+    assert_int_equal(raw(f->d, false,
+                         XENMEM_add_to_physmap_batch | (0x10000ull << 6),
+                         BAD_GPA),
+                     -XEN_EDOM);
+    assert_int_equal(raw(f->d, false, XENMEM_add_to_physmap_batch, BAD_GPA),
+                     -XEN_EFAULT);
+    b.space = XENMAPSPACE_gmfn_range;
+    b.domid = NOT_A_DOMID;
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     -XEN_EOPNOTSUPP);
+    b.space = XENMAPSPACE_dev_mmio;
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     -XEN_ESRCH);
+    b.domid = DOMID_SELF;
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     -XEN_EACCES); /* not the hardware domain */
+    /* The start extent against size: past it -EILSEQ, at it 0 only from
+     * the start. */
+    b.space = XENMAPSPACE_shared_info;
+    assert_int_equal(
+        memop(f->d, XENMEM_add_to_physmap_batch | (3u << 6), &b, sizeof(b)),
+        -XEN_EILSEQ);
+    assert_int_equal(
+        memop(f->d, XENMEM_add_to_physmap_batch | (2u << 6), &b, sizeof(b)),
+        -XEN_EILSEQ);
+    b.size = 0;
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     0);
+    /* An invalid gpfn ends the call with -EINVAL, entries before it done. */
+    b.size = 2;
+    put_entries(f->d, idx, gpfn, 2);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     -XEN_EINVAL);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, sizeof(errs)), 0);
+    assert_int_equal(errs[0], 0);
+    assert_int_equal(errs[1], (int32_t)0xa5a5a5a5);
+    /* An unwritable errs: -EFAULT once the first entry is done. */
+    set_xen_guest_handle(b.errs, (int *)(uintptr_t)BAD_GPA);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     -XEN_EFAULT); /* errs[0] unwritable */
+    /* Foreign frames only into the hardware domain
+     * (arch/x86/mm/p2m.c:p2m_add_foreign(): -EPERM in errs). */
+    b = batch(DOMID_SELF, XENMAPSPACE_gmfn_foreign, 1);
+    b.u.foreign_domid = 0;
+    put_entries(f->d, idx, gpfn, 1);
+    assert_int_equal(memop(f->d, XENMEM_add_to_physmap_batch, &b, sizeof(b)),
+                     0);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, 4), 0);
+    assert_int_equal(errs[0], -XEN_EPERM);
+}
+
+/* compat_memory_op() case XENMEM_add_to_physmap_batch: 32-bit indexes and
+ * gpfns, read before the native checks (so -EFAULT before -ESRCH). */
+static void test_batch_compat(void **state)
+{
+    struct harness_fixture *f = *state;
+    const uint32_t idx[2] = {0, 0}, gpfn[2] = {MAP_GFN, 0xffffffffu};
+    struct compat_add_to_physmap_batch c = {
+        DOMID_SELF, XENMAPSPACE_shared_info, 2, 0, IDX_GPA, GPFN_GPA, ERRS_GPA};
+    int32_t errs[2];
+
+    assert_int_equal(gpa_write(f->d, IDX_GPA, idx, sizeof(idx)), 0);
+    assert_int_equal(gpa_write(f->d, GPFN_GPA, gpfn, sizeof(gpfn)), 0);
+    /* 0xffffffff zero-extends: not INVALID_GFN, so it is mapped. */
+    assert_int_equal(
+        compat_memop(f->d, XENMEM_add_to_physmap_batch, &c, sizeof(c)), 0);
+    assert_int_equal(gpa_read(f->d, errs, ERRS_GPA, sizeof(errs)), 0);
+    assert_int_equal(errs[0], 0);
+    assert_int_equal(errs[1], 0);
+    c.domid = NOT_A_DOMID;
+    assert_int_equal(
+        compat_memop(f->d, XENMEM_add_to_physmap_batch, &c, sizeof(c)),
+        -XEN_ESRCH);
+    c.idxs = (uint32_t)BAD_GPA;
+    assert_int_equal(
+        compat_memop(f->d, XENMEM_add_to_physmap_batch, &c, sizeof(c)),
+        -XEN_EFAULT);
+    /* A start past size reads nothing: the native -EDOM comes first. */
+    assert_int_equal(compat_memop(f->d,
+                                  XENMEM_add_to_physmap_batch | (0x10000u << 6),
+                                  &c, sizeof(c)),
+                     -XEN_EDOM);
+}
+
+/* case XENMEM_reserved_device_memory_map: a start extent -EINVAL, then
+ * -EFAULT, then flags other than XENMEM_RDM_ALL -EINVAL; the host has no
+ * reserved regions (drivers/passthrough/iommu.c:
+ * iommu_get_reserved_device_memory() reports none), so nr_entries becomes
+ * 0 and the call succeeds, whatever the buffer. */
+static void test_reserved_device_memory_map(void **state)
+{
+    struct harness_fixture *f = *state;
+    struct xen_reserved_device_memory_map m = {.flags = XENMEM_RDM_ALL,
+                                               .nr_entries = 5};
+    struct compat_reserved_device_memory_map c = {0, 3, (uint32_t)BAD_GPA, {0}};
+
+    set_xen_guest_handle(m.buffer,
+                         (xen_reserved_device_memory_t *)(uintptr_t)BAD_GPA);
+    assert_int_equal(
+        memop(f->d, XENMEM_reserved_device_memory_map | 64, &m, sizeof(m)),
+        -XEN_EINVAL);
+    assert_int_equal(
+        raw(f->d, false, XENMEM_reserved_device_memory_map, BAD_GPA),
+        -XEN_EFAULT);
+    assert_int_equal(
+        memop(f->d, XENMEM_reserved_device_memory_map, &m, sizeof(m)), 0);
+    assert_int_equal(m.nr_entries, 0);
+    m.flags = 2;
+    m.nr_entries = 5;
+    assert_int_equal(
+        memop(f->d, XENMEM_reserved_device_memory_map, &m, sizeof(m)),
+        -XEN_EINVAL);
+    assert_int_equal(m.nr_entries, 5);
+    assert_int_equal(
+        compat_memop(f->d, XENMEM_reserved_device_memory_map, &c, sizeof(c)),
+        0);
+    assert_int_equal(c.nr_entries, 0);
+}
+
 /* The fixed answers: hvm_memory_op()'s -ENOSYS for 10 and 12 (masked
  * cmd); subarch_memory_op()'s 0 for 18/19 (no MEM_SHARING), -EOPNOTSUPP for
  * 25 (!opt_pv32) and compat 5; acquire_resource()'s -EACCES for a
@@ -691,6 +1070,14 @@ int main(void)
         T(test_remove_from_physmap),
         T(test_get_vnumainfo),
         T(test_claim_pages),
+        T(test_set_memory_map),
+        T(test_set_memory_map_of_another_domain),
+        T(test_pod_target),
+        T(test_access_op),
+        T(test_batch_maps_each_entry),
+        T(test_batch_errors),
+        T(test_batch_compat),
+        T(test_reserved_device_memory_map),
         T(test_fixed_answers),
     };
 #undef T
