@@ -656,7 +656,6 @@ static void test_periodic_timer(void **state)
     assert_int_equal(v->periodic_next, v->periodic_last + 1);
     assert_int_equal(rec_vcpu(v)->timer_deadline, v->periodic_next);
 
-
     assert_int_equal(vop(d, 0, VCPUOP_stop_periodic_timer, 1, NULL, 0), 0);
     assert_int_equal(v->periodic_period, 0);
     assert_int_equal(v->periodic_next, 0);

@@ -383,7 +383,8 @@ static void test_varbuf_subops(void **state)
         unsigned int cmd;
         const char *want;
     } cases[] = {
-        {XENVER_extraversion2_NR, ".0-xenemu"}, /* 4.20: its .0, xenemu's suffix */
+        {XENVER_extraversion2_NR,
+         ".0-xenemu"}, /* 4.20: its .0, xenemu's suffix */
         {XENVER_capabilities2_NR,
          "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64 "},
         {XENVER_changeset2_NR, "xenemu"}, /* xenemu string */
