@@ -208,6 +208,46 @@ long harness_hypercall(struct domain *d, unsigned int vcpu, unsigned int nr,
     return hypercall_dispatch(&call, nr, args);
 }
 
+uint8_t harness_dom0_mem[GUEST_PAGE_SIZE];
+
+static int dom0_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
+{
+    (void)call;
+    if (addr > sizeof(harness_dom0_mem) ||
+        len > sizeof(harness_dom0_mem) - addr)
+        return -XEN_EFAULT;
+    memcpy(dst, harness_dom0_mem + addr, len);
+    return 0;
+}
+
+static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
+                      size_t len)
+{
+    (void)call;
+    if (addr > sizeof(harness_dom0_mem) ||
+        len > sizeof(harness_dom0_mem) - addr)
+        return -XEN_EFAULT;
+    memcpy(harness_dom0_mem + addr, src, len);
+    return 0;
+}
+
+static const struct hv_memspace_ops dom0_memspace = {dom0_read, dom0_write};
+
+long harness_dom0_hypercall(struct hv *hv, unsigned int nr,
+                            const uint64_t args[5])
+{
+    struct domain *d0 = domain_get(hv, 0);
+    struct hv_call call;
+    long rc;
+
+    assert_non_null(d0);
+    hv_call_init(&call, d0->vcpus[0], false, false, 0);
+    call.mem = &dom0_memspace;
+    rc = hypercall_dispatch(&call, nr, args);
+    domain_put(d0);
+    return rc;
+}
+
 long harness_op(struct domain *d, unsigned int vcpu, unsigned int nr,
                 unsigned int cmd, void *arg, size_t size)
 {

@@ -88,6 +88,15 @@ long harness_hypercall(struct domain *d, unsigned int vcpu, unsigned int nr,
                        uint64_t a0, uint64_t a1, uint64_t a2);
 
 /*
+ * dom0 is the host: its hypercall arguments live in host memory.  In the
+ * tests they are offsets into this page; an offset past it faults.
+ * harness_dom0_hypercall() issues (nr) from dom0's vCPU 0 of (hv) so.
+ */
+extern uint8_t harness_dom0_mem[GUEST_PAGE_SIZE];
+long harness_dom0_hypercall(struct hv *hv, unsigned int nr,
+                            const uint64_t args[5]);
+
+/*
  * Issue hypercall (nr) with sub-op (cmd) and the (size)-byte struct (arg)
  * placed in guest memory at HARNESS_ARG_GPA; the struct is copied back
  * afterwards, so OUT fields can be checked.  Returns RAX.

@@ -614,43 +614,17 @@ static void test_upcall_vector_errors(void **state)
     assert_int_equal(f->d->vcpus[0]->upcall_vector, 0);
 }
 
-/* dom0 (not HVM) has no upcall vectors.  Its arguments are host memory. */
-static uint8_t dom0_arg[8];
-
-static int dom0_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
-{
-    (void)call;
-    (void)addr;
-    assert_true(len <= sizeof(dom0_arg));
-    memcpy(dst, dom0_arg, len);
-    return 0;
-}
-
-static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
-                      size_t len)
-{
-    (void)call;
-    (void)addr;
-    (void)src;
-    (void)len;
-    return -XEN_EFAULT;
-}
-
 /* hvmop_set_evtchn_upcall_vector(): -EINVAL for a non-HVM caller, before
- * the argument is read. */
+ * the argument is read: dom0 (the host, not HVM) has no upcall vectors. */
 static void test_upcall_vector_needs_hvm(void **state)
 {
-    static const struct hv_memspace_ops mem = {dom0_read, dom0_write};
     struct fixture *f = *state;
     struct domain *d0 = domain_get(f->hv, 0);
     struct xen_hvm_evtchn_upcall_vector op = {.vcpu = 0, .vector = 0x40};
     uint64_t args[5] = {HVMOP_set_evtchn_upcall_vector, 8, 0, 0, 0};
-    struct hv_call call;
 
-    memcpy(dom0_arg, &op, sizeof(op));
-    hv_call_init(&call, d0->vcpus[0], false, false, 0);
-    call.mem = &mem;
-    assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_hvm_op, args),
+    memcpy(harness_dom0_mem + 8, &op, sizeof(op));
+    assert_int_equal(harness_dom0_hypercall(f->hv, __HYPERVISOR_hvm_op, args),
                      -XEN_EINVAL);
     assert_int_equal(d0->vcpus[0]->upcall_vector, 0);
     domain_put(d0);

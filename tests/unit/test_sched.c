@@ -650,31 +650,6 @@ static void test_watchdog_timeout_zero(void **state)
 
 /* ---- pin_override ---- */
 
-/* dom0's arguments are host memory: (dom0_arg) or a fault. */
-static struct sched_pin_override dom0_arg;
-static bool dom0_fault;
-
-static int dom0_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
-{
-    (void)call;
-    (void)addr;
-    if (dom0_fault)
-        return -XEN_EFAULT;
-    assert_true(len <= sizeof(dom0_arg));
-    memcpy(dst, &dom0_arg, len);
-    return 0;
-}
-
-static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
-                      size_t len)
-{
-    (void)call;
-    (void)addr;
-    (void)src;
-    (void)len;
-    return -XEN_EFAULT;
-}
-
 /*
  * do_sched_op() SCHEDOP_pin_override: -EPERM unless the caller is the
  * hardware domain, before the argument is read (privileged or not).  For
@@ -685,11 +660,9 @@ static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
  */
 static void test_pin_override(void **state)
 {
-    static const struct hv_memspace_ops mem = {dom0_read, dom0_write};
     struct domain *d = harness_test_domain(1);
-    struct domain *d0 = domain_get(harness_test_hv(), 0);
+    struct sched_pin_override arg = {.pcpu = 0};
     uint64_t args[5] = {SCHEDOP_pin_override, 8, 0, 0, 0};
-    struct hv_call call;
 
     (void)state;
     assert_int_equal(sched(d, SCHEDOP_pin_override, BAD_GPA), -XEN_EPERM);
@@ -697,15 +670,19 @@ static void test_pin_override(void **state)
     d->is_privileged = true; /* the control domain is not the hardware one */
     assert_int_equal(sched(d, SCHEDOP_pin_override, BAD_GPA), -XEN_EPERM);
 
-    for (int i = 0; i < 3; i++) {
-        dom0_fault = i == 0;
-        dom0_arg.pcpu = i == 1 ? -1 : 0;
-        hv_call_init(&call, d0->vcpus[0], false, false, 0);
-        call.mem = &mem;
-        assert_int_equal(hypercall_dispatch(&call, __HYPERVISOR_sched_op, args),
-                         i == 0 ? -XEN_EFAULT : -XEN_EINVAL);
+    /* dom0: an unreadable argument, then clearing (-1) and pinning. */
+    args[1] = sizeof(harness_dom0_mem);
+    assert_int_equal(
+        harness_dom0_hypercall(harness_test_hv(), __HYPERVISOR_sched_op, args),
+        -XEN_EFAULT);
+    args[1] = 8;
+    for (int i = 0; i < 2; i++) {
+        arg.pcpu = i == 0 ? -1 : 0;
+        memcpy(harness_dom0_mem + 8, &arg, sizeof(arg));
+        assert_int_equal(harness_dom0_hypercall(harness_test_hv(),
+                                                __HYPERVISOR_sched_op, args),
+                         -XEN_EINVAL);
     }
-    domain_put(d0);
     harness_domain_free(d);
 }
 

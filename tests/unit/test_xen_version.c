@@ -63,44 +63,12 @@ static void assert_padded_string(struct domain *d, const char *s, size_t size)
     assert_memory_equal(buf, want, size + 1);
 }
 
-/* dom0 is the host: its hypercall arguments live in host memory. */
-static uint8_t dom0_mem[GUEST_PAGE_SIZE];
-
-static int dom0_read(struct hv_call *call, void *dst, uint64_t addr, size_t len)
-{
-    (void)call;
-    if (addr > sizeof(dom0_mem) || len > sizeof(dom0_mem) - addr)
-        return -XEN_EFAULT;
-    memcpy(dst, dom0_mem + addr, len);
-    return 0;
-}
-
-static int dom0_write(struct hv_call *call, uint64_t addr, const void *src,
-                      size_t len)
-{
-    (void)call;
-    if (addr > sizeof(dom0_mem) || len > sizeof(dom0_mem) - addr)
-        return -XEN_EFAULT;
-    memcpy(dom0_mem + addr, src, len);
-    return 0;
-}
-
-static const struct hv_memspace_ops dom0_memspace = {dom0_read, dom0_write};
-
-/* xen_version (cmd) from dom0 with its argument at dom0_mem + 64. */
+/* xen_version (cmd) from dom0 with its argument at harness_dom0_mem + 64. */
 static long dom0_xv(struct hv *hv, uint64_t cmd)
 {
-    struct domain *d0 = domain_get(hv, 0);
     uint64_t args[5] = {cmd, 64, 0, 0, 0};
-    struct hv_call call;
-    long rc;
 
-    assert_non_null(d0);
-    hv_call_init(&call, d0->vcpus[0], false, false, 0);
-    call.mem = &dom0_memspace;
-    rc = hypercall_dispatch(&call, __HYPERVISOR_xen_version, args);
-    domain_put(d0);
-    return rc;
+    return harness_dom0_hypercall(hv, __HYPERVISOR_xen_version, args);
 }
 
 /* xenemu: XENVER_version is the emulated version (4.17's case
@@ -255,9 +223,9 @@ static void test_features_privileged(void **state)
     /* xenemu: the host dom0 is not a guest (not translated, not PV): the
      * unconditional bit plus dom0, which Xen keys on is_hardware_domain(),
      * domain 0. */
-    memcpy(dom0_mem + 64, &fi, sizeof(fi));
+    memcpy(harness_dom0_mem + 64, &fi, sizeof(fi));
     assert_int_equal(dom0_xv(f->hv, XENVER_get_features), 0);
-    memcpy(&fi, dom0_mem + 64, sizeof(fi));
+    memcpy(&fi, harness_dom0_mem + 64, sizeof(fi));
     assert_int_equal(fi.submap, 1u << XENFEAT_memory_op_vnode_supported |
                                     1u << XENFEAT_dom0);
 
@@ -325,27 +293,19 @@ static void test_commandline(void **state)
     assert_memory_equal(buf, want, sizeof(want));
 
     /* dom0: the (empty) command line, the whole 1024-byte buffer. */
-    memset(dom0_mem, CANARY, sizeof(dom0_mem));
+    memset(harness_dom0_mem, CANARY, sizeof(harness_dom0_mem));
     assert_int_equal(dom0_xv(f->hv, XENVER_commandline), 0);
     for (size_t i = 0; i < sizeof(xen_commandline_t); i++)
-        assert_int_equal(dom0_mem[64 + i], 0);
-    assert_int_equal(dom0_mem[64 + sizeof(xen_commandline_t)], CANARY);
+        assert_int_equal(harness_dom0_mem[64 + i], 0);
+    assert_int_equal(harness_dom0_mem[64 + sizeof(xen_commandline_t)], CANARY);
 }
 
-/* dom0's xen_version (cmd) with arg (arg) in dom0_mem. */
+/* dom0's xen_version (cmd) with arg (arg) in harness_dom0_mem. */
 static long dom0_xv_arg(struct hv *hv, uint64_t cmd, uint64_t arg)
 {
-    struct domain *d0 = domain_get(hv, 0);
     uint64_t args[5] = {cmd, arg, 0, 0, 0};
-    struct hv_call call;
-    long rc;
 
-    assert_non_null(d0);
-    hv_call_init(&call, d0->vcpus[0], false, false, 0);
-    call.mem = &dom0_memspace;
-    rc = hypercall_dispatch(&call, __HYPERVISOR_xen_version, args);
-    domain_put(d0);
-    return rc;
+    return harness_dom0_hypercall(hv, __HYPERVISOR_xen_version, args);
 }
 
 /* case XENVER_build_id: -EPERM when denied; for the control domain a
@@ -358,13 +318,14 @@ static void test_build_id(void **state)
 
     assert_int_equal(xv(f->d, XENVER_build_id, ARG), -XEN_EPERM);
     assert_int_equal(xv(f->d, XENVER_build_id, 0), -XEN_EPERM);
-    memcpy(dom0_mem + 64, &len0, sizeof(len0));
+    memcpy(harness_dom0_mem + 64, &len0, sizeof(len0));
     assert_int_equal(dom0_xv(f->hv, XENVER_build_id), -XEN_EINVAL);
-    memcpy(dom0_mem + 64, &len64, sizeof(len64));
+    memcpy(harness_dom0_mem + 64, &len64, sizeof(len64));
     assert_int_equal(dom0_xv(f->hv, XENVER_build_id), -XEN_ENODATA);
     assert_int_equal(dom0_xv_arg(f->hv, XENVER_build_id, 0), -XEN_ENODATA);
-    assert_int_equal(dom0_xv_arg(f->hv, XENVER_build_id, sizeof(dom0_mem)),
-                     -XEN_EFAULT);
+    assert_int_equal(
+        dom0_xv_arg(f->hv, XENVER_build_id, sizeof(harness_dom0_mem)),
+        -XEN_EFAULT);
 }
 
 /* A varbuf at ARG of (d): len word (len), canary after it. */
