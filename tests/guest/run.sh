@@ -20,7 +20,31 @@ TIMEOUT=${GUEST_TEST_TIMEOUT:-300}
 failed=0
 passed=0
 skipped=0
-skip_why="" # set: expect() counts its case as skipped, for this reason
+skip_why="" # set: every case is counted as skipped, for this reason
+
+# skipping CASE: count CASE as skipped (true) if skip_why is set.
+skipping() {
+    [ -n "$skip_why" ] || return 1
+    echo "skip - $1: $skip_why"
+    skipped=$((skipped + 1))
+}
+
+# verdict CASE WHY [LOG]: CASE passed if WHY is empty, else it failed
+# (with LOG's lines, if given).
+verdict() {
+    if [ -z "$2" ]; then
+        echo "ok - $1"
+        passed=$((passed + 1))
+        return
+    fi
+    if [ -n "${3:-}" ]; then
+        echo "FAIL - $1: $2; output:"
+        sed 's/^/    /' "$3"
+    else
+        echo "FAIL - $1: $2"
+    fi
+    failed=$((failed + 1))
+}
 
 # expect NAME BACKEND STATUS CFG PATTERN...: run CFG on BACKEND; the exit
 # status must be STATUS and every PATTERN (an extended regex) must match a
@@ -28,11 +52,7 @@ skip_why="" # set: expect() counts its case as skipped, for this reason
 expect() {
     name=$1 backend=$2 status=$3 cfg=$4
     shift 4
-    if [ -n "$skip_why" ]; then
-        echo "skip - $backend $name: $skip_why"
-        skipped=$((skipped + 1))
-        return
-    fi
+    skipping "$backend $name" && return
     log="$OUT/$backend-$name.log"
     case $cfg in /*) ;; *) cfg="$ROOT/$cfg" ;; esac
     "$XENEMU" run --backend "$backend" --timeout "$TIMEOUT" "$cfg" \
@@ -44,14 +64,7 @@ expect() {
         [ -n "$why" ] && break
         grep -Eq -- "$pattern" "$log" || why="no line matches '$pattern'"
     done
-    if [ -z "$why" ]; then
-        echo "ok - $backend $name"
-        passed=$((passed + 1))
-    else
-        echo "FAIL - $backend $name: $why; output:"
-        sed 's/^/    /' "$log"
-        failed=$((failed + 1))
-    fi
+    verdict "$backend $name" "$why" "$log"
 }
 
 run_cases() {
@@ -127,19 +140,13 @@ run_cases() {
 # expect_clean NAME BACKEND: the log of an earlier expect has no control
 # character but tabs (what the guest wrote went through the filter).
 expect_clean() {
-    if [ -n "$skip_why" ]; then
-        echo "skip - $2 $1-clean: $skip_why"
-        skipped=$((skipped + 1))
-        return
-    fi
+    skipping "$2 $1-clean" && return
+    why=""
     if LC_ALL=C grep -q '[^[:print:][:space:]]' "$OUT/$2-$1.log" ||
         LC_ALL=C grep -q "$(printf '\r')" "$OUT/$2-$1.log"; then
-        echo "FAIL - $2 $1-clean: a control character reached the log"
-        failed=$((failed + 1))
-    else
-        echo "ok - $2 $1-clean"
-        passed=$((passed + 1))
+        why="a control character reached the log"
     fi
+    verdict "$2 $1-clean" "$why"
 }
 
 # bad_images BACKEND: truncated and corrupted copies of the guest image.
@@ -170,23 +177,18 @@ sandbox_check() {
         [ "$eff" = 0000000000000000 ] || caps=$((caps + 1))
         grep -q '^Seccomp:[[:space:]]*2$' "$st" && filtered=$((filtered + 1))
     done
-    if [ "$caps" -le 0 ] && [ "$filtered" -ge 2 ]; then
-        echo "ok - $1 sandbox"
-        passed=$((passed + 1))
-    else
-        echo "FAIL - $1 sandbox: $caps threads with capabilities, $filtered filtered"
-        failed=$((failed + 1))
-    fi
+    why=""
+    [ "$caps" -le 0 ] && [ "$filtered" -ge 2 ] ||
+        why="$caps threads with capabilities, $filtered filtered"
+    verdict "$1 sandbox" "$why"
 }
 
 # expect_signal SIG STATUS BACKEND: send SIG to a run of two long guests
 # once both have booted; every domain is reported stopped.
 expect_signal() {
     sig=$1 status=$2 b=$3
-    if [ -n "$skip_why" ]; then
-        echo "skip - $b signal-$sig: $skip_why"
-        echo "skip - $b sandbox: $skip_why"
-        skipped=$((skipped + 2))
+    if skipping "$b signal-$sig"; then
+        skipping "$b sandbox"
         return
     fi
     log="$OUT/$b-signal-$sig.log"
@@ -204,17 +206,13 @@ expect_signal() {
     kill -"$sig" "$pid"
     wait "$pid"
     rc=$?
-    if [ "$rc" -eq "$status" ] &&
+    why=""
+    [ "$rc" -eq "$status" ] &&
         grep -q "^xenemu: SIG$sig: stopping every domain" "$log" &&
         grep -q "ping (domain 1, $b): stopped by SIG$sig" "$log" &&
-        grep -q "pong (domain 2, $b): stopped by SIG$sig" "$log"; then
-        echo "ok - $b signal-$sig"
-        passed=$((passed + 1))
-    else
-        echo "FAIL - $b signal-$sig: exit status $rc (expected $status); output:"
-        sed 's/^/    /' "$log"
-        failed=$((failed + 1))
-    fi
+        grep -q "pong (domain 2, $b): stopped by SIG$sig" "$log" ||
+        why="exit status $rc (expected $status) or a stop line missing"
+    verdict "$b signal-$sig" "$why" "$log"
 }
 
 for backend in "$@"; do
