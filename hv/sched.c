@@ -49,12 +49,8 @@ static uint64_t next_deadline(const struct vcpu *v)
 {
     /* Pairs with the release stores in vcpu_timer_set() (the periodic
      * fields are under timer_lock, which callers hold). */
-    uint64_t one = __atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE);
-    uint64_t per = v->periodic_next;
-
-    if (!one || (per && per < one))
-        return per;
-    return one;
+    return deadline_min(__atomic_load_n(&v->timer_deadline, __ATOMIC_ACQUIRE),
+                        v->periodic_next);
 }
 
 uint64_t vcpu_timer_next(struct vcpu *v)
@@ -422,12 +418,8 @@ static uint64_t watchdog_next(const struct domain *d)
 {
     uint64_t next = 0;
 
-    for (unsigned int i = 0; i < DOMAIN_WATCHDOG_SLOTS; i++) {
-        uint64_t t = d->watchdog_deadline[i];
-
-        if (t && (!next || t < next))
-            next = t;
-    }
+    for (unsigned int i = 0; i < DOMAIN_WATCHDOG_SLOTS; i++)
+        next = deadline_min(next, d->watchdog_deadline[i]);
     return next;
 }
 

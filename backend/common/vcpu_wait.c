@@ -118,8 +118,7 @@ static uint64_t earliest(const struct vtimer_service *s)
     uint64_t min = 0;
 
     for (const struct vtimer *t = s->list; t; t = t->next)
-        if (t->deadline && (!min || t->deadline < min))
-            min = t->deadline;
+        min = deadline_min(min, t->deadline);
     return min;
 }
 

@@ -15,6 +15,12 @@
 /* domain.shutdown_code once a reason is recorded: the flag | (u8)reason. */
 #define DOMAIN_SHUTDOWN_CODE_SET 0x100u
 
+/* The earlier of two deadlines, where 0 means "none". */
+static inline uint64_t deadline_min(uint64_t a, uint64_t b)
+{
+    return !a || (b && b < a) ? b : a;
+}
+
 /*
  * Arm (v)'s one-shot timer for (deadline_ns), or stop it when 0 (the
  * backend's timer_changed() gets the earlier of it and the periodic).  A
